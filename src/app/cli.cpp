@@ -1,0 +1,32 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <curl/curl.h>
+
+namespace sgeventd::app {
+
+int run(int argc, char** argv) {
+  // libcurl's global state must be set up before any thread exists.
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  CLI::App root{"sgeventd: a ShotGrid / Flow Production Tracking event daemon", "sgeventd"};
+  root.require_subcommand(1);
+  CommandLine cl;
+  cl.argv0 = argc > 0 ? argv[0] : "sgeventd";
+  root.add_option("-c,--config", cl.configPath, "shotgunEventDaemon.conf to use");
+  registerDaemonCommands(root, cl);
+  registerCheckConfigCommand(root, cl);
+  registerStateCommand(root, cl);
+  registerSimCommand(root, cl);
+  registerSgCommand(root, cl);
+  int code = 0;
+  try {
+    root.parse(argc, argv);
+    code = cl.action ? cl.action() : 0;
+  } catch (const CLI::ParseError& e) {
+    code = root.exit(e);
+  }
+  curl_global_cleanup();
+  return code;
+}
+
+}  // namespace sgeventd::app

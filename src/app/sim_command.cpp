@@ -1,0 +1,8 @@
+// Placeholder until this command's room lands; replaced by the real registration.
+#include "app/cli.h"
+
+namespace sgeventd::app {
+
+void registerSimCommand(CLI::App&, CommandLine&) {}
+
+}  // namespace sgeventd::app

@@ -1,0 +1,107 @@
+#pragma once
+// The typed daemon configuration: every key of the original shotgunEventDaemon.conf (spec §1.3) plus
+// sgeventd's own. Built from an IniFile (ini_file.h) with Python ConfigParser semantics.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/expected.h"
+
+namespace sgeventd::config {
+
+// "shotgunEventDaemon.conf:14: fetch_interval: \"abc\" is not a number"
+struct ConfigError {
+  std::string file;
+  int line = 0;  // 0 when the error is not tied to a line (a missing key)
+  std::string key;
+  std::string message;
+  std::string describe() const;
+};
+
+struct RetrySettings {
+  int attempts = 3;  // callback attempts per event before the failure policy applies (1 = no retry)
+  std::chrono::milliseconds backoffBase{1000};
+  std::chrono::milliseconds backoffCap{60000};
+};
+
+struct EmailSettings {
+  bool enabled = false;
+  std::string server;
+  int port = 25;
+  bool useTls = false;
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  std::string from;
+  std::vector<std::string> to;
+  std::string subject;
+};
+
+// [plugin:NAME] sections override the daemon-wide values for one plugin.
+struct PluginOverrides {
+  std::optional<RetrySettings> retry;
+  std::optional<std::chrono::seconds> reactivateAfter;
+  std::optional<int> queueSize;
+  std::optional<bool> stopOnError;  // overrides every callback's registration value
+};
+
+struct DaemonConfig {
+  std::string sourceFile;  // absolute path of the file read; relative paths below resolve against its folder
+
+  // [daemon]
+  std::string pidFile;
+  std::string eventIdFile;  // legacy pickle state, imported once (issue: Python plugins)
+  int logMode = 1;
+  std::optional<std::string> logPath;
+  std::string logFile;
+  int logLevel = 20;  // `logging`
+  bool timingLog = false;
+  std::chrono::seconds connRetrySleep{60};
+  int maxConnRetries = 5;
+  std::chrono::milliseconds fetchInterval{5000};  // fractions allowed
+  int maxEventBatchSize = 500;
+  // sgeventd additions
+  std::string stateDatabase;  // default: <folder of eventIdFile>/sgeventd.sqlite
+  std::chrono::seconds backlogTimeout{300};
+  RetrySettings retry;
+  std::chrono::seconds reactivateAfter{0};  // 0 = never
+  bool strictOrder = false;
+  int queueSize = 1000;  // events buffered per lane
+  std::chrono::milliseconds shutdownTimeout{30000};
+
+  // [shotgun]
+  std::string server;
+  std::string scriptName;  // `name`
+  std::string scriptKey;   // `key`
+  std::optional<std::string> proxyServer;
+  bool useSessionUuid = false;
+  std::optional<std::string> caCerts;
+  bool verifyTls = true;
+  std::chrono::milliseconds connectTimeout{10000};
+  std::chrono::milliseconds requestTimeout{60000};
+
+  // [plugins]
+  std::vector<std::string> pluginPaths;           // as written (state keys)
+  std::vector<std::string> resolvedPluginPaths;   // absolute, same order
+  std::vector<std::string> pythonPath;            // extra sys.path entries
+  std::optional<std::string> pythonVenv;          // a virtual environment's folder
+
+  // [emails]
+  EmailSettings emails;
+
+  std::map<std::string, PluginOverrides> pluginOverrides;  // by plugin name
+};
+
+// Environment as name -> value (the process environment in production, a fixture in tests).
+using Environment = std::map<std::string, std::string>;
+Environment processEnvironment();
+
+// Reads and validates the file; every problem found is returned, not just the first.
+Expected<DaemonConfig, std::vector<ConfigError>> loadDaemonConfig(const std::string& path, const Environment& env);
+
+// -c PATH, else $SGEVENTD_CONFIG, else the original's search order (next to the binary, /etc).
+Expected<std::string, std::string> locateConfig(const std::optional<std::string>& cliPath, const Environment& env,
+                                                const std::string& argv0);
+
+}  // namespace sgeventd::config

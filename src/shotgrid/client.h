@@ -1,0 +1,123 @@
+#pragma once
+// shotgrid::Client: the api3 JSON client (protocol doc §1), the way shotgun_api3 speaks it.
+// Contract for every other room; the implementation lives in client.cpp and its helpers.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/backoff.h"
+#include "core/event.h"
+#include "core/expected.h"
+
+namespace sgeventd::shotgrid {
+
+using Json = nlohmann::json;
+
+enum class ErrorKind {
+  Authentication,  // api3 error_code 102
+  Fault,           // any other api3 exception; `faultCode` and the server's message are kept
+  Protocol,        // HTTP status >= 300; `httpStatus` is set
+  Timeout,
+  Connection,      // refused, reset, DNS, TLS
+  Malformed,       // not JSON, truncated JSON, or JSON of the wrong shape
+  InvalidArgument, // caught on our side before sending
+};
+
+struct ClientError {
+  ErrorKind kind = ErrorKind::Fault;
+  std::string message;  // never contains the script key
+  int faultCode = 0;    // ErrorKind::Fault / Authentication
+  int httpStatus = 0;   // ErrorKind::Protocol
+  int attempts = 1;     // how many requests were sent
+  std::string describe() const;  // "Fault 104: API update() CRUD ERROR ..." for log lines
+};
+
+template <class T>
+using Result = Expected<T, ClientError>;
+
+struct Auth {
+  std::string scriptName;
+  std::string scriptKey;
+  std::optional<std::string> sessionUuid;
+  std::optional<std::string> sudoAsLogin;
+};
+
+struct RetryPolicy {
+  int maxAttempts = 5;  // for reads; writes are sent once when they may have reached the server
+  core::BackoffPolicy backoff{std::chrono::milliseconds(250), std::chrono::milliseconds(10000)};
+};
+
+struct ClientOptions {
+  std::string server;  // "https://site.shotgrid.autodesk.com" or "http://127.0.0.1:8020[/prefix]"
+  Auth auth;
+  std::optional<std::string> httpProxy;  // the original's proxy_server
+  std::optional<std::string> caPath;     // CA bundle file or directory
+  bool verifyTls = true;
+  std::chrono::milliseconds connectTimeout{10000};
+  std::chrono::milliseconds totalTimeout{60000};
+  RetryPolicy retry;
+};
+
+struct FindOptions {
+  Json order = Json::array();  // [{"field_name"|"column": "id", "direction": "asc"}]
+  std::optional<int> limit;    // 0 or nullopt: every page
+  std::optional<int> page;     // explicit 1-based page: one request
+  bool retiredOnly = false;
+  bool includeArchivedProjects = true;
+  Json additionalFilterPresets = nullptr;
+};
+
+// The fields the original daemon fetches for every event (spec §4.3).
+const std::vector<std::string>& eventFields();
+
+class Client {
+ public:
+  explicit Client(ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  void setSessionUuid(std::optional<std::string> uuid);
+  const ClientOptions& options() const;
+
+  Result<Json> info();
+  // `filters` in the user-side list syntax: [["id","greater_than",5], {"filter_operator":"any","filters":[...]}]
+  Result<Json> find(const std::string& entityType, const Json& filters, const std::vector<std::string>& fields,
+                    const FindOptions& options = {});
+  Result<Json> findOne(const std::string& entityType, const Json& filters, const std::vector<std::string>& fields,
+                       const FindOptions& options = {});  // null when nothing matched
+  Result<Json> create(const std::string& entityType, const Json& data,
+                      const std::vector<std::string>& returnFields = {});
+  // multiEntityUpdateModes: {"assets": "add", "shots": "remove"}
+  Result<Json> update(const std::string& entityType, std::int64_t id, const Json& data,
+                      const Json& multiEntityUpdateModes = nullptr);
+  Result<bool> remove(const std::string& entityType, std::int64_t id);  // api3 "delete"
+  Result<bool> revive(const std::string& entityType, std::int64_t id);
+  Result<Json> batch(const Json& requests);  // [{"request_type":"create","entity_type":...}, ...]
+  Result<Json> summarize(const std::string& entityType, const Json& filters, const Json& summaryFields,
+                         const Json& grouping = nullptr, bool includeArchivedProjects = true);
+  Result<Json> schemaRead(const Json& project = nullptr);
+  Result<Json> schemaEntityRead(const Json& project = nullptr);
+  Result<Json> schemaFieldRead(const std::string& entityType, const std::optional<std::string>& fieldName = {},
+                               const Json& project = nullptr);
+
+  // EventLogEntry rows decoded straight into events (the daemon's hot path): one request, ascending id.
+  Result<std::vector<core::Event>> findEvents(const Json& filters, int limit);
+
+  // One api3 call with the auth envelope. `idempotent` reads are retried; writes are sent once unless the
+  // failure proves the request never reached the server (connection refused before sending).
+  Result<Json> call(const std::string& method, const Json& params, bool idempotent);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Decodes one api3 EventLogEntry record (wire shape) into an Event; `json` keeps the compact record text.
+Expected<core::Event> eventFromJson(const Json& record);
+
+}  // namespace sgeventd::shotgrid

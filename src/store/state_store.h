@@ -1,0 +1,89 @@
+#pragma once
+// The daemon's durable state in SQLite (WAL, synchronous=FULL): per plugin its checkpoint and open gaps,
+// failure records and status; the fetcher's head. Every commit is one transaction, durable on return.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/expected.h"
+
+namespace sgeventd::store {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// Ids [first, last] skipped by the log that may still commit until `expires`.
+struct GapRange {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  TimePoint expires{};
+  bool operator==(const GapRange&) const = default;
+};
+
+// A plugin's position: every event with id <= cursor is done, except the ids in `gaps`, which have not
+// appeared yet. cursor 0 means "no position yet".
+struct Checkpoint {
+  std::string collection;  // plugins::PluginId::collection
+  std::string plugin;      // plugins::PluginId::name
+  std::int64_t cursor = 0;
+  std::vector<GapRange> gaps;
+  bool operator==(const Checkpoint&) const = default;
+};
+
+struct FailureRecord {
+  std::string collection;
+  std::string plugin;
+  std::string callback;
+  std::int64_t eventId = 0;
+  int attempts = 0;
+  std::string error;
+  TimePoint at{};
+  bool final = false;  // the lane gave up on it (stopOnError=False) or deactivated the plugin
+};
+
+enum class PluginState { Active, Inactive, LoadFailed };
+
+struct PluginStatus {
+  std::string collection;
+  std::string plugin;
+  PluginState state = PluginState::Active;
+  std::string reason;  // why inactive
+  TimePoint since{};
+};
+
+enum class OpenMode {
+  Daemon,    // read-write, takes the exclusive daemon lock; a second daemon gets a clear error
+  ReadOnly,  // `sgeventd state show` while a daemon runs
+  Offline,   // read-write for `state set`; refuses when a daemon holds the lock
+};
+
+class StateStore {
+ public:
+  static Expected<std::unique_ptr<StateStore>> open(const std::string& path, OpenMode mode);
+  virtual ~StateStore() = default;
+
+  virtual Expected<std::vector<Checkpoint>> loadCheckpoints() = 0;
+  virtual Expected<std::optional<Checkpoint>> loadCheckpoint(const std::string& collection,
+                                                             const std::string& plugin) = 0;
+  // One transaction for all of them; durable when it returns. Safe to call from several threads
+  // (concurrent commits may be grouped into one transaction).
+  virtual Expected<void> commit(const std::vector<Checkpoint>& checkpoints) = 0;
+
+  virtual Expected<void> recordFailure(const FailureRecord& failure) = 0;
+  virtual Expected<std::vector<FailureRecord>> failures(std::optional<std::string> plugin, int limit) = 0;
+
+  virtual Expected<void> setPluginStatus(const PluginStatus& status) = 0;
+  virtual Expected<std::vector<PluginStatus>> pluginStatuses() = 0;
+
+  virtual Expected<void> setHead(std::int64_t head) = 0;
+  virtual Expected<std::optional<std::int64_t>> head() = 0;
+
+  // A flag the legacy-state importer sets once: "imported <eventIdFile> at <time>".
+  virtual Expected<std::optional<std::string>> meta(const std::string& key) = 0;
+  virtual Expected<void> setMeta(const std::string& key, const std::string& value) = 0;
+};
+using StateStorePtr = std::unique_ptr<StateStore>;
+
+}  // namespace sgeventd::store
