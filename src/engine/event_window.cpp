@@ -1,0 +1,119 @@
+#include "engine/event_window.h"
+
+namespace sgeventd::engine {
+
+void EventWindow::bumpLocked() {
+  ++version_;
+  changed_.notify_all();
+}
+
+void EventWindow::reset(std::int64_t head) {
+  std::lock_guard lock(mutex_);
+  events_.clear();
+  head_ = head;
+  floor_ = head + 1;
+  bumpLocked();
+}
+
+void EventWindow::append(std::vector<core::EventPtr> events, std::int64_t scannedThrough) {
+  std::lock_guard lock(mutex_);
+  for (auto& e : events) {
+    if (e->id > head_) {
+      events_.emplace(e->id, std::move(e));
+    }
+  }
+  head_ = std::max(head_, scannedThrough);
+  while (events_.size() > capacity_) {
+    floor_ = events_.begin()->first + 1;
+    events_.erase(events_.begin());
+  }
+  bumpLocked();
+}
+
+void EventWindow::addLate(core::EventPtr event, std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t id = event->id;
+  if (id >= floor_ && id <= head_) {
+    events_.emplace(id, event);  // readers below it meet it in order
+  }
+  late_[id] = {std::move(event), now};
+  bumpLocked();
+}
+
+void EventWindow::pruneLate(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration maxAge) {
+  std::lock_guard lock(mutex_);
+  for (auto it = late_.begin(); it != late_.end();) {
+    it = (now - it->second.second > maxAge) ? late_.erase(it) : std::next(it);
+  }
+}
+
+void EventWindow::dropThrough(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  if (id < floor_) {
+    return;
+  }
+  events_.erase(events_.begin(), events_.upper_bound(id));
+  floor_ = std::min(id, head_) + 1;
+}
+
+EventWindow::Slice EventWindow::after(std::int64_t after, std::size_t max) const {
+  std::lock_guard lock(mutex_);
+  Slice slice;
+  slice.floor = floor_;
+  slice.head = head_;
+  slice.covered = after >= floor_ - 1;
+  if (!slice.covered) {
+    return slice;
+  }
+  for (auto it = events_.upper_bound(after); it != events_.end() && slice.events.size() < max; ++it) {
+    slice.events.push_back(it->second);
+  }
+  return slice;
+}
+
+std::vector<core::EventPtr> EventWindow::lateIn(std::int64_t first, std::int64_t last) const {
+  std::lock_guard lock(mutex_);
+  std::vector<core::EventPtr> out;
+  for (auto it = late_.lower_bound(first); it != late_.end() && it->first <= last; ++it) {
+    out.push_back(it->second.first);
+  }
+  return out;
+}
+
+std::int64_t EventWindow::head() const {
+  std::lock_guard lock(mutex_);
+  return head_;
+}
+
+std::int64_t EventWindow::floor() const {
+  std::lock_guard lock(mutex_);
+  return floor_;
+}
+
+std::size_t EventWindow::countAbove(std::int64_t id) const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(std::distance(events_.upper_bound(id), events_.end()));
+}
+
+std::size_t EventWindow::size() const {
+  std::lock_guard lock(mutex_);
+  return events_.size();
+}
+
+std::uint64_t EventWindow::version() const {
+  std::lock_guard lock(mutex_);
+  return version_;
+}
+
+std::uint64_t EventWindow::waitForChange(std::uint64_t seen, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] { return version_ != seen; });
+  return version_;
+}
+
+void EventWindow::poke() {
+  std::lock_guard lock(mutex_);
+  bumpLocked();
+}
+
+}  // namespace sgeventd::engine

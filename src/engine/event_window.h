@@ -1,0 +1,70 @@
+#pragma once
+// The recent part of the event log, shared by the fetcher (writer) and the lanes (readers). It covers
+// every event the fetcher saw in (floor - 1, head] plus late-committed events below the floor, so most
+// lanes never talk to the server; a lane that fell below the floor reads its own range instead.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "core/event.h"
+
+namespace sgeventd::engine {
+
+class EventWindow {
+ public:
+  // `capacity`: events kept in the covered range before the oldest are dropped (the floor rises).
+  explicit EventWindow(std::size_t capacity) : capacity_(capacity) {}
+
+  // Starts the window empty at `head` (nothing known above it yet).
+  void reset(std::int64_t head);
+
+  // The fetcher scanned the log up to `scannedThrough`; `events` are what it found there, ascending.
+  void append(std::vector<core::EventPtr> events, std::int64_t scannedThrough);
+  // A gap id committed late.
+  void addLate(core::EventPtr event, std::chrono::steady_clock::time_point now);
+  // Forgets late events older than `maxAge`.
+  void pruneLate(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration maxAge);
+  // Drops covered events with id <= `id` (no reader needs them any more).
+  void dropThrough(std::int64_t id);
+
+  struct Slice {
+    std::vector<core::EventPtr> events;  // ascending, id > after
+    bool covered = false;                // false: ids just above `after` are below the floor
+    std::int64_t floor = 0;              // lowest id the window still covers
+    std::int64_t head = 0;
+  };
+  Slice after(std::int64_t after, std::size_t max) const;
+  // Late events whose id lies in [first, last].
+  std::vector<core::EventPtr> lateIn(std::int64_t first, std::int64_t last) const;
+
+  std::int64_t head() const;
+  std::int64_t floor() const;
+  // Covered events above `id`: how far ahead of a reader the fetcher is.
+  std::size_t countAbove(std::int64_t id) const;
+  std::size_t size() const;
+
+  // Bumped on every change; readers wait for it to move.
+  std::uint64_t version() const;
+  // Waits until version() != seen or the timeout passes; returns the current version.
+  std::uint64_t waitForChange(std::uint64_t seen, std::chrono::milliseconds timeout) const;
+  // Wakes every waiter (shutdown, reload).
+  void poke();
+
+ private:
+  void bumpLocked();
+
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::map<std::int64_t, core::EventPtr> events_;
+  std::map<std::int64_t, std::pair<core::EventPtr, std::chrono::steady_clock::time_point>> late_;
+  std::int64_t floor_ = 1;
+  std::int64_t head_ = 0;
+  std::uint64_t version_ = 0;
+};
+
+}  // namespace sgeventd::engine

@@ -1,0 +1,43 @@
+#pragma once
+// The ids the event log skipped that may still commit (protocol doc §3.4), shared by the fetcher
+// (which re-checks them) and the lanes (which backlog them). Thread-safe.
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "engine/range_set.h"
+
+namespace sgeventd::engine {
+
+class GapTracker {
+ public:
+  explicit GapTracker(std::chrono::seconds timeout) : timeout_(timeout) {}
+
+  // Ids [first, last] were skipped just before an event created at `nextCreatedAt`. Ids not known yet
+  // are opened until now + timeout, unless that event is already older than the timeout: a gap that old
+  // never fills (the original's PR #37 rule), so it is settled at once. Returns the open ranges inside
+  // [first, last] after the call, with their expiry.
+  std::vector<GapRange> observe(std::int64_t first, std::int64_t last, std::optional<TimePoint> nextCreatedAt,
+                                TimePoint now);
+
+  // Re-opens ranges remembered from a previous run (their expiry kept).
+  void restore(const std::vector<GapRange>& ranges);
+  // The id appeared in the log: it is no longer a gap.
+  void filled(std::int64_t id);
+  // Removes and returns the ranges whose expiry passed.
+  std::vector<GapRange> expire(TimePoint now);
+
+  std::vector<GapRange> open() const;
+  bool isOpen(std::int64_t id) const;
+  std::size_t openIdCount() const;
+  std::chrono::seconds timeout() const { return timeout_; }
+
+ private:
+  std::chrono::seconds timeout_;
+  mutable std::mutex mutex_;
+  RangeSet open_;
+};
+
+}  // namespace sgeventd::engine

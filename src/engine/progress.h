@@ -1,0 +1,42 @@
+#pragma once
+// A plugin's position in the log: every id <= cursor is done except the backlog, the ids skipped by the
+// log that may still commit. The cursor only moves forward (the original moved it back, spec §4.7).
+#include <cstdint>
+#include <vector>
+
+#include "engine/range_set.h"
+#include "store/state_store.h"
+
+namespace sgeventd::engine {
+
+class Progress {
+ public:
+  Progress() = default;
+  Progress(std::int64_t cursor, const std::vector<GapRange>& backlog) : cursor_(cursor), backlog_(backlog) {}
+
+  std::int64_t cursor() const { return cursor_; }
+  const RangeSet& backlog() const { return backlog_; }
+
+  // True when the event still has to be processed here.
+  bool wants(std::int64_t id) const { return id > cursor_ || backlog_.contains(id); }
+  bool isLate(std::int64_t id) const { return id <= cursor_ && backlog_.contains(id); }
+
+  // Before processing the in-order event `id`: the ids between the cursor and it that are open gaps.
+  void backlogGaps(const std::vector<GapRange>& openGaps) { backlog_.addMissing(openGaps); }
+  // After processing `id`: an in-order event raises the cursor; a late one leaves the backlog.
+  void markDone(std::int64_t id);
+  std::vector<GapRange> expire(TimePoint now) { return backlog_.expire(now); }
+
+  // Where the next read starts: the lowest id this plugin may still need, minus one.
+  std::int64_t readFloor() const { return cursor_; }
+
+  store::Checkpoint checkpoint(const std::string& collection, const std::string& plugin) const {
+    return {collection, plugin, cursor_, backlog_.ranges()};
+  }
+
+ private:
+  std::int64_t cursor_ = 0;
+  RangeSet backlog_;
+};
+
+}  // namespace sgeventd::engine
