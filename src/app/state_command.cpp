@@ -1,8 +1,129 @@
-// Placeholder until this command's room lands; replaced by the real registration.
+// `sgeventd state show|failures|set`: the operator's view of the state database, and the explicit way
+// to rewind or skip a plugin.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
 #include "app/cli.h"
+#include "config/daemon_config.h"
+#include "store/state_report.h"
+#include "store/state_store.h"
 
 namespace sgeventd::app {
 
-void registerStateCommand(CLI::App&, CommandLine&) {}
+namespace {
+
+struct StateOptions {
+  std::optional<std::string> db;
+  std::optional<std::string> plugin;
+  std::optional<std::string> collection;
+  std::int64_t cursor = 0;
+  int limit = 20;
+};
+
+// --db, else the state_database of the daemon's configuration.
+Expected<std::string> databasePath(const StateOptions& options, const CommandLine& cl) {
+  if (options.db) {
+    return *options.db;
+  }
+  const auto env = config::processEnvironment();
+  auto configPath = config::locateConfig(cl.configPath, env, cl.argv0);
+  if (!configPath) {
+    return fail(configPath.error() + " (or give the database with --db PATH)");
+  }
+  auto loaded = config::loadDaemonConfig(*configPath, env);
+  if (!loaded) {
+    std::string message = "cannot read " + *configPath + " (or give the database with --db PATH):";
+    for (const auto& error : loaded.error()) {
+      message += "\n  " + error.describe();
+    }
+    return fail(message);
+  }
+  if (loaded->stateDatabase.empty()) {
+    return fail(*configPath + " names no state database; give it with --db PATH");
+  }
+  return loaded->stateDatabase;
+}
+
+int report(const Expected<std::string>& text) {
+  if (!text) {
+    std::cerr << "sgeventd state: " << text.error().message << '\n';
+    return 1;
+  }
+  std::cout << *text;
+  return 0;
+}
+
+Expected<std::unique_ptr<store::StateStore>> openStore(const StateOptions& options, const CommandLine& cl,
+                                                       store::OpenMode mode) {
+  auto path = databasePath(options, cl);
+  if (!path) {
+    return tl::unexpected(path.error());
+  }
+  return store::StateStore::open(*path, mode);
+}
+
+int runShow(const StateOptions& options, const CommandLine& cl) {
+  auto opened = openStore(options, cl, store::OpenMode::ReadOnly);
+  if (!opened) {
+    return report(tl::unexpected(opened.error()));
+  }
+  return report(store::renderStateTable(**opened, std::chrono::system_clock::now()));
+}
+
+int runFailures(const StateOptions& options, const CommandLine& cl) {
+  auto opened = openStore(options, cl, store::OpenMode::ReadOnly);
+  if (!opened) {
+    return report(tl::unexpected(opened.error()));
+  }
+  return report(store::renderFailures(**opened, options.plugin, options.limit));
+}
+
+int runSet(const StateOptions& options, const CommandLine& cl) {
+  auto opened = openStore(options, cl, store::OpenMode::Offline);
+  if (!opened) {
+    Error error = opened.error();
+    if (error.message.find("in use by another sgeventd") != std::string::npos) {
+      error.message += "; stop the daemon before changing its state";
+    }
+    return report(tl::unexpected(error));
+  }
+  return report(store::setPluginCursor(**opened, *options.plugin, options.cursor, options.collection));
+}
+
+void addDbOption(CLI::App& command, StateOptions& options) {
+  command.add_option("--db", options.db, "State database (default: state_database of the configuration)");
+}
+
+}  // namespace
+
+void registerStateCommand(CLI::App& root, CommandLine& cl) {
+  auto options = std::make_shared<StateOptions>();
+  auto* state = root.add_subcommand("state", "Show or change the plugins' checkpoints in the state database");
+  state->require_subcommand(1);
+
+  auto* show = state->add_subcommand("show", "Each plugin's cursor, lag, open gaps and status");
+  addDbOption(*show, *options);
+  show->callback([options, &cl] { cl.action = [options, &cl] { return runShow(*options, cl); }; });
+
+  auto* failures = state->add_subcommand("failures", "The last callback failures, newest first");
+  failures->add_option("plugin", options->plugin, "Only this plugin's failures");
+  failures->add_option("--limit", options->limit, "How many to show")->check(CLI::PositiveNumber);
+  addDbOption(*failures, *options);
+  failures->callback([options, &cl] { cl.action = [options, &cl] { return runFailures(*options, cl); }; });
+
+  auto* set = state->add_subcommand(
+      "set", "Rewind or skip a plugin: its next event is ID + 1 (the daemon must be stopped)");
+  set->add_option("plugin", options->plugin, "Plugin name")->required();
+  set->add_option("id", options->cursor, "Last event id to treat as processed")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  set->add_option("--collection", options->collection,
+                  "Plugin path (collection) when the name is ambiguous or new");
+  addDbOption(*set, *options);
+  set->callback([options, &cl] { cl.action = [options, &cl] { return runSet(*options, cl); }; });
+}
 
 }  // namespace sgeventd::app

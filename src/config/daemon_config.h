@@ -7,18 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "config/config_types.h"  // ConfigError, Environment, processEnvironment()
 #include "core/expected.h"
 
 namespace sgeventd::config {
-
-// "shotgunEventDaemon.conf:14: fetch_interval: \"abc\" is not a number"
-struct ConfigError {
-  std::string file;
-  int line = 0;  // 0 when the error is not tied to a line (a missing key)
-  std::string key;
-  std::string message;
-  std::string describe() const;
-};
 
 struct RetrySettings {
   int attempts = 3;  // callback attempts per event before the failure policy applies (1 = no retry)
@@ -54,8 +46,9 @@ struct DaemonConfig {
   std::string eventIdFile;  // legacy pickle state, imported once (issue: Python plugins)
   int logMode = 1;
   std::optional<std::string> logPath;
-  std::string logFile;
-  int logLevel = 20;  // `logging`
+  std::string logFile;      // as written: a file name under logPath, or a path when logPath is absent
+  std::string logFilePath;  // absolute: logPath/logFile, or logFile resolved against the config folder
+  int logLevel = 20;        // `logging`
   bool timingLog = false;
   std::chrono::seconds connRetrySleep{60};
   int maxConnRetries = 5;
@@ -82,26 +75,36 @@ struct DaemonConfig {
   std::chrono::milliseconds requestTimeout{60000};
 
   // [plugins]
-  std::vector<std::string> pluginPaths;           // as written (state keys)
-  std::vector<std::string> resolvedPluginPaths;   // absolute, same order
-  std::vector<std::string> pythonPath;            // extra sys.path entries
-  std::optional<std::string> pythonVenv;          // a virtual environment's folder
+  std::vector<std::string> pluginPaths;          // as written (state keys)
+  std::vector<std::string> resolvedPluginPaths;  // absolute, same order
+  std::vector<std::string> pythonPath;           // extra sys.path entries
+  std::optional<std::string> pythonVenv;         // a virtual environment's folder
 
   // [emails]
   EmailSettings emails;
 
   std::map<std::string, PluginOverrides> pluginOverrides;  // by plugin name
+
+  std::vector<ConfigError> warnings;  // unknown keys and other non-fatal findings (check-config prints them)
 };
 
-// Environment as name -> value (the process environment in production, a fixture in tests).
-using Environment = std::map<std::string, std::string>;
-Environment processEnvironment();
+// Everything found in one file: `config` is set only when `errors` is empty.
+struct ConfigReport {
+  std::optional<DaemonConfig> config;
+  std::vector<ConfigError> errors;
+  std::vector<ConfigError> warnings;
+};
+ConfigReport checkDaemonConfig(const std::string& path, const Environment& env);
+
+// The file name the original looks for.
+inline constexpr const char* kConfigFileName = "shotgunEventDaemon.conf";
 
 // Reads and validates the file; every problem found is returned, not just the first.
-Expected<DaemonConfig, std::vector<ConfigError>> loadDaemonConfig(const std::string& path, const Environment& env);
+Expected<DaemonConfig, std::vector<ConfigError>> loadDaemonConfig(const std::string& path,
+                                                                  const Environment& env);
 
 // -c PATH, else $SGEVENTD_CONFIG, else the original's search order (next to the binary, /etc).
-Expected<std::string, std::string> locateConfig(const std::optional<std::string>& cliPath, const Environment& env,
-                                                const std::string& argv0);
+Expected<std::string, std::string> locateConfig(const std::optional<std::string>& cliPath,
+                                                const Environment& env, const std::string& argv0);
 
 }  // namespace sgeventd::config

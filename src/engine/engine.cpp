@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "store/legacy_import.h"
+
 namespace sgeventd::engine {
 
 Engine::Engine(EngineOptions options, EngineDeps deps)
@@ -32,8 +34,20 @@ Progress Engine::startingProgress(const plugins::PluginId& id) {
   if (auto stored = deps_.store.loadCheckpoint(id.collection, id.name); stored && *stored) {
     return Progress((*stored)->cursor, (*stored)->gaps);
   }
-  // A plugin seen for the first time starts at the current head, as the original's first start does.
-  const auto head = window_.head();
+  // The original's pre-2011 state file held one id for every plugin (imported at start-up).
+  if (auto legacy = store::legacyDefaultCursor(deps_.store, id.collection); legacy && *legacy) {
+    log_->info(fmt::format("Plugin {} starts after event {}, from the original daemon's state file.", id.name,
+                           **legacy));
+    Progress imported(**legacy, {});
+    (void)deps_.store.commit({imported.checkpoint(id.collection, id.name)});
+    return imported;
+  }
+  // A plugin seen for the first time starts after the newest event of the site (as the original's first
+  // start), not at the fetcher's head, which lags while the daemon catches up after a pause.
+  if (!probe_) {
+    probe_ = deps_.makeClient();
+  }
+  const auto head = fetcher_->newestEventId(probe_.get()).value_or(window_.head());
   log_->info(fmt::format("Plugin {} has no saved position; it starts after event {}.", id.name, head));
   Progress fresh(head, {});
   // Saved at once, so a restart before its first event does not move its start forward.

@@ -16,18 +16,14 @@
 #include "engine/fetcher.h"
 #include "engine/gap_tracker.h"
 #include "engine/lane.h"
+#include "plugins/catalog.h"
 #include "plugins/plugin.h"
 #include "store/state_store.h"
 
 namespace sgeventd::engine {
 
 // One plugin file as the plugin host last saw it; `generation` changes on every (re)load.
-struct PluginSlot {
-  plugins::PluginId id;
-  plugins::PluginPtr plugin;  // null when loading failed
-  std::string loadError;
-  std::uint64_t generation = 0;
-};
+using PluginSlot = plugins::PluginSlot;
 
 // Where plugins come from: the plugin catalog in production, a fixed list in tests.
 class PluginSource {
@@ -94,6 +90,7 @@ class Engine {
   GapTracker gaps_;
   EventWindow window_;
   std::unique_ptr<Fetcher> fetcher_;
+  std::unique_ptr<shotgrid::Client> probe_;  // the plugin-refresh thread's own connection
   std::map<std::string, store::Checkpoint> stored_;  // checkpoints read at start, by plugin key
 
   mutable std::mutex lanesMutex_;

@@ -84,11 +84,12 @@ std::optional<std::vector<core::Event>> Fetcher::query(const Json& filters, int 
   return std::move(*result);
 }
 
-std::optional<std::int64_t> Fetcher::newestEventId() {
+std::optional<std::int64_t> Fetcher::newestEventId(shotgrid::Client* client) {
+  shotgrid::Client& sg = client ? *client : *client_;
   while (!stopped()) {
     shotgrid::FindOptions opts;
     opts.order = Json::array({{{"field_name", "id"}, {"direction", "desc"}}});
-    auto row = client_->findOne("EventLogEntry", Json::array(), {"id"}, opts);
+    auto row = sg.findOne("EventLogEntry", Json::array(), {"id"}, opts);
     if (!row) {
       onFailure(row.error());
       continue;

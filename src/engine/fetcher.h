@@ -54,8 +54,8 @@ class Fetcher {
   Fetcher& operator=(const Fetcher&) = delete;
 
   // The newest id in the log (0 for an empty log), retried like every other query until it answers or
-  // a stop is requested (then nullopt).
-  std::optional<std::int64_t> newestEventId();
+  // a stop is requested (then nullopt). `client` defaults to the fetcher's own; another thread passes its own.
+  std::optional<std::int64_t> newestEventId(shotgrid::Client* client = nullptr);
 
   void setLanePositions(std::function<LanePositions()> positions) { positions_ = std::move(positions); }
   // Called with the head after each advance (the engine persists it).

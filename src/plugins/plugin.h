@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,9 @@ namespace sgeventd::plugins {
 // A plugin is keyed as the original keys its state: the configured folder (as written in the config)
 // and the plugin name (file name minus its last extension).
 struct PluginId {
-  std::string collection;     // the `paths` entry as written
-  std::string name;           // "my.plugin" for my.plugin.py
-  std::filesystem::path path; // absolute path of the file
+  std::string collection;      // the `paths` entry as written
+  std::string name;            // "my.plugin" for my.plugin.py
+  std::filesystem::path path;  // absolute path of the file
   std::string key() const { return collection + "::" + name; }
 };
 
@@ -42,6 +43,22 @@ struct CallbackOutcome {
 
 enum class PluginKind { Native, Python };
 
+// setEmails(...) as the plugin asked for it (the fixed semantics: True/False really mean default/none).
+struct EmailSetting {
+  enum class Mode { Default, Disabled, Addresses };
+  Mode mode = Mode::Default;
+  std::vector<std::string> addresses;  // Mode::Addresses
+};
+
+// Error::code of a failed PluginLoader::load, so the catalog logs the original's line for each case.
+enum class LoadErrorKind : int {
+  Load = 1,  // file/dlopen/import failure: "Could not load the plugin at %s.\n\n%s"
+  Registration =
+      2,  // registerCallbacks failed: "Error running register callback function from plugin at %s..."
+  MissingEntry =
+      3,  // no registerCallbacks / entry symbol: "Did not find a registerCallbacks function in ..."
+};
+
 // One loaded version of a plugin file. A lane calls invoke() from one thread at a time; the object
 // outlives every call in flight (shared ownership), so a reload swaps versions between events.
 class Plugin {
@@ -52,12 +69,14 @@ class Plugin {
   virtual const std::vector<CallbackInfo>& callbacks() const = 0;
   // Runs callback `index` for `event`: never throws, never lets a plugin's failure escape.
   virtual CallbackOutcome invoke(std::size_t index, const core::Event& event) = 0;
+  // The last setEmails(...) of registerCallbacks; nullopt when it was never called.
+  virtual std::optional<EmailSetting> emails() const { return std::nullopt; }
 };
 using PluginPtr = std::shared_ptr<Plugin>;
 
 // Builds the connection each callback gets, with the plugin's own script name and key.
-using ClientFactory =
-    std::function<std::unique_ptr<shotgrid::Client>(const std::string& scriptName, const std::string& scriptKey)>;
+using ClientFactory = std::function<std::unique_ptr<shotgrid::Client>(const std::string& scriptName,
+                                                                      const std::string& scriptKey)>;
 
 // What a loader needs from the daemon.
 struct HostContext {

@@ -12,6 +12,8 @@
 #include "core/backoff.h"
 #include "core/event.h"
 #include "core/expected.h"
+#include "core/log.h"
+#include "core/shutdown.h"
 
 namespace sgeventd::shotgrid {
 
@@ -22,17 +24,17 @@ enum class ErrorKind {
   Fault,           // any other api3 exception; `faultCode` and the server's message are kept
   Protocol,        // HTTP status >= 300; `httpStatus` is set
   Timeout,
-  Connection,      // refused, reset, DNS, TLS
-  Malformed,       // not JSON, truncated JSON, or JSON of the wrong shape
-  InvalidArgument, // caught on our side before sending
+  Connection,       // refused, reset, DNS, TLS
+  Malformed,        // not JSON, truncated JSON, or JSON of the wrong shape
+  InvalidArgument,  // caught on our side before sending
 };
 
 struct ClientError {
   ErrorKind kind = ErrorKind::Fault;
-  std::string message;  // never contains the script key
-  int faultCode = 0;    // ErrorKind::Fault / Authentication
-  int httpStatus = 0;   // ErrorKind::Protocol
-  int attempts = 1;     // how many requests were sent
+  std::string message;           // never contains the script key
+  int faultCode = 0;             // ErrorKind::Fault / Authentication
+  int httpStatus = 0;            // ErrorKind::Protocol
+  int attempts = 1;              // how many requests were sent
   std::string describe() const;  // "Fault 104: API update() CRUD ERROR ..." for log lines
 };
 
@@ -49,6 +51,7 @@ struct Auth {
 struct RetryPolicy {
   int maxAttempts = 5;  // for reads; writes are sent once when they may have reached the server
   core::BackoffPolicy backoff{std::chrono::milliseconds(250), std::chrono::milliseconds(10000)};
+  std::chrono::milliseconds maxRetryAfter{60000};  // a server's Retry-After is honoured up to this
 };
 
 struct ClientOptions {
@@ -60,6 +63,10 @@ struct ClientOptions {
   std::chrono::milliseconds connectTimeout{10000};
   std::chrono::milliseconds totalTimeout{60000};
   RetryPolicy retry;
+  int entitiesPerPage = 500;           // api_max_entities_per_page; PA's default when info does not say
+  bool acceptCompression = true;       // ask for gzip (worth it over a WAN; off for loopback benchmarks)
+  core::LoggerPtr logger;              // optional: one WARNING line per retried request
+  core::Shutdown* shutdown = nullptr;  // optional: a stop request cuts retry waits short
 };
 
 struct FindOptions {
@@ -74,6 +81,8 @@ struct FindOptions {
 // The fields the original daemon fetches for every event (spec §4.3).
 const std::vector<std::string>& eventFields();
 
+// A Client owns one libcurl easy handle (a kept-alive connection) and is used by one thread at a time;
+// give each thread its own Client. libcurl's global init must have run before the first Client.
 class Client {
  public:
   explicit Client(ClientOptions options);
@@ -85,10 +94,12 @@ class Client {
   const ClientOptions& options() const;
 
   Result<Json> info();
-  // `filters` in the user-side list syntax: [["id","greater_than",5], {"filter_operator":"any","filters":[...]}]
-  Result<Json> find(const std::string& entityType, const Json& filters, const std::vector<std::string>& fields,
-                    const FindOptions& options = {});
-  Result<Json> findOne(const std::string& entityType, const Json& filters, const std::vector<std::string>& fields,
+  // `filters` in the user-side list syntax: [["id","greater_than",5],
+  // {"filter_operator":"any","filters":[...]}]
+  Result<Json> find(const std::string& entityType, const Json& filters,
+                    const std::vector<std::string>& fields, const FindOptions& options = {});
+  Result<Json> findOne(const std::string& entityType, const Json& filters,
+                       const std::vector<std::string>& fields,
                        const FindOptions& options = {});  // null when nothing matched
   Result<Json> create(const std::string& entityType, const Json& data,
                       const std::vector<std::string>& returnFields = {});
@@ -102,7 +113,8 @@ class Client {
                          const Json& grouping = nullptr, bool includeArchivedProjects = true);
   Result<Json> schemaRead(const Json& project = nullptr);
   Result<Json> schemaEntityRead(const Json& project = nullptr);
-  Result<Json> schemaFieldRead(const std::string& entityType, const std::optional<std::string>& fieldName = {},
+  Result<Json> schemaFieldRead(const std::string& entityType,
+                               const std::optional<std::string>& fieldName = {},
                                const Json& project = nullptr);
 
   // EventLogEntry rows decoded straight into events (the daemon's hot path): one request, ascending id.

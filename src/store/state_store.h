@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/expected.h"
@@ -45,6 +46,8 @@ struct FailureRecord {
 
 enum class PluginState { Active, Inactive, LoadFailed };
 
+std::string_view pluginStateName(PluginState state);  // "active", "inactive", "load-failed"
+
 struct PluginStatus {
   std::string collection;
   std::string plugin;
@@ -68,10 +71,19 @@ class StateStore {
   virtual Expected<std::optional<Checkpoint>> loadCheckpoint(const std::string& collection,
                                                              const std::string& plugin) = 0;
   // One transaction for all of them; durable when it returns. Safe to call from several threads
-  // (concurrent commits may be grouped into one transaction).
+  // (concurrent commits may be grouped into one transaction). Each checkpoint replaces the plugin's
+  // cursor and its whole gap list. A cursor lower than the stored one is refused (nothing of that call
+  // is written): cursors only move backwards through setCursor.
   virtual Expected<void> commit(const std::vector<Checkpoint>& checkpoints) = 0;
 
+  // The operator's explicit rewind or skip (`sgeventd state set`): sets the cursor whatever it was and
+  // clears the plugin's gaps. Creates the checkpoint when the plugin has none.
+  virtual Expected<void> setCursor(const std::string& collection, const std::string& plugin,
+                                   std::int64_t cursor) = 0;
+
   virtual Expected<void> recordFailure(const FailureRecord& failure) = 0;
+  // The newest `limit` records (of one plugin name, any collection, when given), newest first. The
+  // store keeps the last 10000.
   virtual Expected<std::vector<FailureRecord>> failures(std::optional<std::string> plugin, int limit) = 0;
 
   virtual Expected<void> setPluginStatus(const PluginStatus& status) = 0;
@@ -83,6 +95,10 @@ class StateStore {
   // A flag the legacy-state importer sets once: "imported <eventIdFile> at <time>".
   virtual Expected<std::optional<std::string>> meta(const std::string& key) = 0;
   virtual Expected<void> setMeta(const std::string& key, const std::string& value) = 0;
+
+  // Problems found at open that do not stop the daemon (the database is on NFS): log them at WARNING.
+  virtual const std::vector<std::string>& warnings() const = 0;
+  virtual const std::string& path() const = 0;
 };
 using StateStorePtr = std::unique_ptr<StateStore>;
 

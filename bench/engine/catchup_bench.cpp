@@ -1,0 +1,164 @@
+// Catch-up throughput: how fast the daemon works through a backlog of events with a no-op native plugin,
+// against `sgeventd sim` in another process holding a large log. Baseline in the same run: the client
+// alone reading the same pages (the network and the simulated site are the ceiling). Then the daemon's
+// idle CPU and its peak RSS.
+//   bench_catchup [EVENTS=1000000] [IDLE_SECONDS=10]
+#include <httplib.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../../tests/daemon/process.h"
+#include "core/memory_log.h"
+#include "engine/engine.h"
+#include "plugins/catalog.h"
+#include "plugins/native/native_loader.h"
+#include "shotgrid/client.h"
+#include "store/state_store.h"
+
+using namespace sgeventd;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+double cpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+long peakRssKiB() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+class CatalogSource final : public engine::PluginSource {
+ public:
+  explicit CatalogSource(plugins::PluginCatalog& c) : catalog_(c) {}
+  std::vector<engine::PluginSlot> refresh(bool force) override {
+    return force ? catalog_.forceReload() : catalog_.refresh();
+  }
+
+ private:
+  plugins::PluginCatalog& catalog_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::int64_t events = argc > 1 ? std::stoll(argv[1]) : 1'000'000;
+  const int idleSeconds = argc > 2 ? std::stoi(argv[2]) : 10;
+  const fs::path dir = fs::temp_directory_path() / ("sgeventd-bench-catchup-" + std::to_string(getpid()));
+  fs::create_directories(dir / "plugins");
+  fs::copy_file(SGEVENTD_NOOP_PLUGIN, dir / "plugins/noop.so");
+
+  testing::Process sim({SGEVENTD_BINARY, "sim", "--port", "0"}, {}, (dir / "sim.stderr").string());
+  int port = 0;
+  while (port == 0) {
+    auto line = sim.readLine(30s);
+    if (!line) {
+      std::cerr << "the sim did not start\n";
+      return 1;
+    }
+    if (auto at = line->find("http://127.0.0.1:"); at != std::string::npos) {
+      port = std::stoi(line->substr(at + 17));
+    }
+  }
+  httplib::Client control("127.0.0.1", port);
+  control.set_read_timeout(600, 0);
+  const auto appendStart = std::chrono::steady_clock::now();
+  auto appended = control.Post("/sim/events", nlohmann::json{{"count", events}}.dump(), "application/json");
+  if (!appended || appended->status != 200) {
+    std::cerr << "cannot fill the sim's event log\n";
+    return 1;
+  }
+  const double appendSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - appendStart).count();
+  const std::int64_t last = nlohmann::json::parse(appended->body)["last"].get<std::int64_t>();
+
+  auto makeClient = [port] {
+    shotgrid::ClientOptions o;
+    o.server = "http://127.0.0.1:" + std::to_string(port);
+    o.auth = {"sgeventd", "sim-key", {}, {}};
+    return std::make_unique<shotgrid::Client>(o);
+  };
+
+  // Baseline: the client alone reading every page, as the fetcher does.
+  const auto baseStart = std::chrono::steady_clock::now();
+  {
+    auto client = makeClient();
+    std::int64_t after = 0;
+    while (after < last) {
+      auto page = client->findEvents(nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}), 500);
+      if (!page || page->empty()) {
+        std::cerr << "baseline read failed\n";
+        return 1;
+      }
+      after = page->back().id;
+    }
+  }
+  const double baseSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - baseStart).count();
+
+  const long rssBefore = peakRssKiB();
+  auto store = store::StateStore::open((dir / "state.sqlite").string(), store::OpenMode::Daemon);
+  if (!store) {
+    std::cerr << store.error().message << "\n";
+    return 1;
+  }
+  (void)(*store)->commit({{dir.string() + "/plugins", "noop", 0, {}}});
+  (void)(*store)->setHead(1);
+  auto logs = std::make_shared<core::MemoryLogFactory>(core::LogLevel::Warning);
+  plugins::HostContext host;
+  host.logs = logs;
+  host.makeClient = [makeClient](const std::string&, const std::string&) { return makeClient(); };
+  std::vector<plugins::PluginLoaderPtr> loaders;
+  loaders.push_back(plugins::native::makeNativeLoader());
+  plugins::PluginCatalog catalog({{dir.string() + "/plugins", dir / "plugins"}}, std::move(loaders), host);
+  CatalogSource source(catalog);
+  core::Shutdown shutdown;
+  engine::EngineOptions options;
+  options.fetcher.fetchInterval = 5s;
+  options.fetcher.lead = 10000;
+  options.windowCapacity = 12000;
+  engine::Engine engine(options, {**store, logs, core::systemClock(), shutdown, makeClient, source, {}});
+  const double cpuStart = cpuSeconds();
+  const auto runStart = std::chrono::steady_clock::now();
+  if (!engine.start()) {
+    std::cerr << "engine did not start\n";
+    return 1;
+  }
+  for (;;) {
+    auto status = engine.status();
+    if (!status.plugins.empty() && status.plugins[0].cursor >= last) {
+      break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  const double runSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count();
+  const double runCpu = cpuSeconds() - cpuStart;
+  const double idleCpuStart = cpuSeconds();
+  std::this_thread::sleep_for(std::chrono::seconds(idleSeconds));
+  const double idleCpu = cpuSeconds() - idleCpuStart;
+  shutdown.request();
+  engine.stop();
+
+  const double daemonRate = static_cast<double>(last) / runSeconds;
+  const double baseRate = static_cast<double>(last) / baseSeconds;
+  std::cout << "events in the log:                  " << last << " (appended in " << appendSeconds << " s)\n"
+            << "baseline, client reads alone:       " << static_cast<long>(baseRate) << " events/s\n"
+            << "daemon catch-up, no-op plugin:      " << static_cast<long>(daemonRate) << " events/s ("
+            << runSeconds << " s, " << runCpu << " s CPU)\n"
+            << "ratio daemon / baseline:            " << daemonRate / baseRate << "\n"
+            << "idle CPU over " << idleSeconds << " s:                " << idleCpu << " s ("
+            << 100.0 * idleCpu / idleSeconds << " % of a core)\n"
+            << "peak RSS: before engine " << rssBefore / 1024 << " MiB, after catch-up " << peakRssKiB() / 1024
+            << " MiB\n";
+  fs::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,219 @@
+#include "app/daemon_runtime.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/catalog_source.h"
+#include "app/signal_thread.h"
+#include "core/clock.h"
+#include "core/shutdown.h"
+#include "engine/engine.h"
+#include "logging/file_log_factory.h"
+#include "logging/timing_line.h"
+#include "plugins/catalog.h"
+#include "plugins/change_watcher.h"
+#include "plugins/native/native_loader.h"
+#include "shotgrid/client.h"
+#include "store/legacy_import.h"
+#include "store/state_store.h"
+
+namespace sgeventd::app {
+namespace {
+
+shotgrid::ClientOptions clientOptions(const config::DaemonConfig& c, const std::string& name,
+                                      const std::string& key) {
+  shotgrid::ClientOptions o;
+  o.server = c.server;
+  o.auth.scriptName = name;
+  o.auth.scriptKey = key;
+  o.httpProxy = c.proxyServer;
+  o.caPath = c.caCerts;
+  o.verifyTls = c.verifyTls;
+  o.connectTimeout = c.connectTimeout;
+  o.totalTimeout = c.requestTimeout;
+  return o;
+}
+
+engine::FailurePolicy failurePolicy(const config::RetrySettings& retry, std::chrono::seconds reactivateAfter) {
+  engine::FailurePolicy p;
+  p.attempts = retry.attempts;
+  p.backoff = {retry.backoffBase, retry.backoffCap};
+  p.reactivateAfter = reactivateAfter;
+  return p;
+}
+
+engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
+  engine::EngineOptions o;
+  o.fetcher.fetchInterval = c.fetchInterval;
+  o.fetcher.batchSize = c.maxEventBatchSize;
+  o.fetcher.maxConnRetries = c.maxConnRetries;
+  o.fetcher.connRetrySleep = c.connRetrySleep;
+  o.fetcher.lead = static_cast<std::size_t>(std::max(c.queueSize, c.maxEventBatchSize));
+  o.lane.batchSize = c.maxEventBatchSize;
+  o.lane.idleWait = std::min(c.fetchInterval, std::chrono::milliseconds(250));
+  o.backlogTimeout = c.backlogTimeout;
+  o.policy = failurePolicy(c.retry, c.reactivateAfter);
+  for (const auto& [name, ov] : c.pluginOverrides) {
+    auto p = failurePolicy(ov.retry.value_or(c.retry), ov.reactivateAfter.value_or(c.reactivateAfter));
+    p.stopOnError = ov.stopOnError;
+    o.policyOverrides[name] = p;
+  }
+  o.strictOrder = c.strictOrder;
+  o.windowCapacity = o.fetcher.lead + 4 * static_cast<std::size_t>(c.maxEventBatchSize);
+  return o;
+}
+
+std::vector<plugins::PluginPath> pluginPaths(const config::DaemonConfig& c) {
+  std::vector<plugins::PluginPath> out;
+  for (std::size_t i = 0; i < c.pluginPaths.size(); ++i) {
+    out.push_back({c.pluginPaths[i], i < c.resolvedPluginPaths.size() ? c.resolvedPluginPaths[i] : c.pluginPaths[i]});
+  }
+  return out;
+}
+
+}  // namespace
+
+int runDaemon(const config::DaemonConfig& c, const RunOptions& options) {
+  auto report = [&](bool ok, const std::string& message) {
+    if (options.onStarted) {
+      options.onStarted(ok, message);
+    }
+  };
+  core::Shutdown shutdown;
+  SignalThread signals(shutdown);  // before any other thread exists
+
+  logging::LogSettings logSettings;
+  logSettings.logMode = c.logMode;
+  // The config resolved the main log against its own folder; plugin logs go beside it.
+  logSettings.logPath = std::filesystem::path(c.logFilePath).parent_path();
+  logSettings.logFile = std::filesystem::path(c.logFilePath).filename().string();
+  logSettings.level = static_cast<core::LogLevel>(c.logLevel);
+  logSettings.timingLog = c.timingLog;
+  logSettings.foreground = options.foreground;
+  auto logs = logging::FileLogFactory::create(logSettings);
+  if (!logs) {
+    const auto message = "cannot open the log files: " + logs.error().message;
+    std::cerr << "sgeventd: " << message << "\n";
+    report(false, message);
+    return 1;
+  }
+  auto log = (*logs)->get("engine");
+  log->info(fmt::format("sgeventd {} starting with {}", SGEVENTD_VERSION, c.sourceFile));
+
+  auto store = store::StateStore::open(c.stateDatabase, store::OpenMode::Daemon);
+  if (!store) {
+    log->critical("Cannot open the state database: " + store.error().message);
+    report(false, store.error().message);
+    return 1;
+  }
+  for (const auto& warning : (*store)->warnings()) {
+    log->warning(warning);
+  }
+  for (const auto& finding : c.warnings) {
+    log->warning(finding.describe());
+  }
+  // A studio switching from the original keeps its positions: its eventIdFile is imported once.
+  if (!c.eventIdFile.empty()) {
+    auto imported = store::importLegacyState(c.eventIdFile, **store, *log, *core::systemClock());
+    if (!imported) {
+      log->error("The original daemon's state was not imported: " + imported.error().message +
+                 ". Plugins without a saved position start at the newest event.");
+    }
+  }
+
+  plugins::HostContext host;
+  host.logs = *logs;
+  host.useSessionUuid = c.useSessionUuid;
+  host.makeClient = [&c](const std::string& name, const std::string& key) {
+    return std::make_unique<shotgrid::Client>(clientOptions(c, name, key));
+  };
+  std::vector<plugins::PluginLoaderPtr> loaders;
+  loaders.push_back(plugins::native::makeNativeLoader());
+  plugins::PluginCatalog catalog(pluginPaths(c), std::move(loaders), host);
+  CatalogSource source(catalog);
+
+  std::function<void(const engine::TimingRecord&)> timing;
+  if (c.timingLog) {
+    auto timingLog = (*logs)->get("timing");
+    timing = [timingLog](const engine::TimingRecord& r) {
+      timingLog->info(logging::formatTimingLine(r.eventId, r.createdAt.value_or(r.start), r.callbackLogger, r.start,
+                                                r.end, r.error));
+    };
+  }
+
+  engine::Engine engine(engineOptions(c),
+                        engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
+                                           [&c] {
+                                             return std::make_unique<shotgrid::Client>(
+                                                 clientOptions(c, c.scriptName, c.scriptKey));
+                                           },
+                                           source, timing});
+  if (auto started = engine.start(); !started) {
+    if (shutdown.requested()) {
+      log->info("Stopped before the site answered.");
+      report(false, "stopped before start-up finished");
+      return 0;
+    }
+    log->critical("Cannot start: " + started.error().message);
+    report(false, started.error().message);
+    return 1;
+  }
+  report(true, "running");
+
+  // Plugins are re-scanned every fetch interval (mtime and size, which works on NFS); inotify only
+  // shortens the wait after a local change.
+  auto watcher = plugins::ChangeWatcher::create();
+  if (watcher) {
+    (*watcher)->watch(catalog.directories());
+  } else {
+    log->debug("No inotify (" + watcher.error().message + "); plugin changes are found by polling alone.");
+  }
+  auto lastScan = std::chrono::steady_clock::now();
+  while (!shutdown.requested()) {
+    // Short slices keep a stop or SIGHUP prompt; the rescan itself follows fetch_interval.
+    const auto slice = std::min(c.fetchInterval, std::chrono::milliseconds(250));
+    bool changed = false;
+    if (watcher) {
+      changed = (*watcher)->wait(slice);
+    } else {
+      shutdown.waitFor(slice);
+    }
+    const bool force = signals.takeReloadRequest();
+    const auto now = std::chrono::steady_clock::now();
+    if (shutdown.requested() || (!changed && !force && now - lastScan < c.fetchInterval)) {
+      continue;
+    }
+    lastScan = now;
+    if (force) {
+      log->info("SIGHUP: reloading every plugin.");
+    }
+    engine.refreshPlugins(force);
+  }
+
+  log->info("Stopping: letting each plugin finish its current event.");
+  // A callback that never returns must not keep the process alive past shutdown_timeout.
+  std::atomic<bool> stopped{false};
+  std::thread watchdog([&] {
+    const auto deadline = std::chrono::steady_clock::now() + c.shutdownTimeout;
+    while (!stopped && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (!stopped) {
+      log->error(fmt::format("A plugin did not finish within {} ms; exiting without waiting for it.",
+                             c.shutdownTimeout.count()));
+      std::_Exit(shutdown.exitCode());
+    }
+  });
+  engine.stop();
+  stopped = true;
+  watchdog.join();
+  log->info("Stopped.");
+  return shutdown.exitCode();
+}
+
+}  // namespace sgeventd::app

@@ -1,0 +1,22 @@
+#pragma once
+// Runs the daemon from a loaded configuration until a stop is requested: logging, state, plugins, the
+// engine, signals. Shared by `foreground`, `start` (after daemonizing) and `demo`.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/daemon_config.h"
+
+namespace sgeventd::app {
+
+struct RunOptions {
+  bool foreground = true;  // also log to stderr, as the original's foreground
+  // Called once the daemon is running (or failed to start, with the reason): `start` tells the waiting
+  // parent process; `demo` prints where things are.
+  std::function<void(bool ok, const std::string& message)> onStarted;
+};
+
+// Returns the process exit code: 0 after a requested stop, non-zero after a failure.
+int runDaemon(const config::DaemonConfig& config, const RunOptions& options);
+
+}  // namespace sgeventd::app

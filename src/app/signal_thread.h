@@ -1,0 +1,28 @@
+#pragma once
+// Signals are taken by one thread with sigwait(), never by handlers: SIGTERM/SIGINT request a stop,
+// SIGHUP requests a plugin reload. Construct before any other thread so every thread inherits the mask.
+#include <atomic>
+#include <thread>
+
+#include "core/shutdown.h"
+
+namespace sgeventd::app {
+
+class SignalThread {
+ public:
+  explicit SignalThread(core::Shutdown& shutdown);
+  ~SignalThread();
+  SignalThread(const SignalThread&) = delete;
+  SignalThread& operator=(const SignalThread&) = delete;
+
+  // True once per SIGHUP received since the last call.
+  bool takeReloadRequest() { return reload_.exchange(false); }
+
+ private:
+  core::Shutdown& shutdown_;
+  std::atomic<bool> reload_{false};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace sgeventd::app

@@ -1,0 +1,71 @@
+#pragma once
+// The production LogFactory: the original daemon's loggers and handlers (spec §5.1).
+//
+//   root             level WARNING; logMode 0: the main log file; foreground: stderr
+//   engine           configured level; logMode != 0: the main log file; propagates to root
+//   plugin.<name>    configured level (the plugin may change it); logMode 1: <logPath>/plugin.<name>;
+//                    propagates to root
+//   plugin.<n>.<cb>  no level of its own, no handler; propagates to plugin.<n>
+//   timing           configured level; timing on: <main log>.timing; propagates to root
+//   anything else    no level, no handler; propagates to its nearest dotted ancestor (or root)
+//
+// As in Python, a record passes the level of the logger it was logged on and then goes to every handler
+// up the propagation chain, whatever those loggers' levels. Loggers live as long as the factory and are
+// handed out again on the next get(), so a level a plugin set survives its reload.
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/expected.h"
+#include "core/log.h"
+#include "logging/handler.h"
+
+namespace sgeventd::logging {
+
+struct LogSettings {
+  int logMode = 1;
+  std::optional<std::filesystem::path> logPath;
+  std::string logFile = "shotgunEventDaemon";
+  core::LogLevel level = core::LogLevel::Info;
+  bool timingLog = false;
+  bool foreground = false;
+  core::ClockPtr clock;  // system clock when null
+  int foregroundFd = 2;  // where foreground records go (tests pass a pipe or file)
+};
+
+class NodeLogger;
+
+class FileLogFactory final : public core::LogFactory {
+ public:
+  // Creates logPath when missing; fails when it is a file or the main log cannot be opened.
+  static Expected<std::shared_ptr<FileLogFactory>> create(LogSettings settings);
+  ~FileLogFactory() override;
+
+  core::LoggerPtr get(const std::string& name) override;
+  // Sets a logger's own level (creating the logger when needed); children without one follow it.
+  void setLevel(const std::string& name, core::LogLevel level);
+
+  const std::filesystem::path& mainLogPath() const { return mainLogPath_; }
+  std::filesystem::path pluginLogPath(const std::string& plugin) const;
+  std::filesystem::path timingLogPath() const { return mainLogPath_.string() + ".timing"; }
+
+ private:
+  explicit FileLogFactory(LogSettings settings);
+  Expected<void> configure();
+  std::shared_ptr<NodeLogger> getLocked(const std::string& name);
+  std::shared_ptr<NodeLogger> makePluginLogger(const std::string& name, const std::string& plugin);
+  std::shared_ptr<NodeLogger> nearestAncestor(const std::string& name) const;
+
+  LogSettings settings_;
+  std::filesystem::path logFolder_;
+  std::filesystem::path mainLogPath_;
+  HandlerPtr mainFile_;
+  std::mutex mutex_;
+  std::shared_ptr<NodeLogger> root_;
+  std::map<std::string, std::shared_ptr<NodeLogger>> loggers_;
+};
+
+}  // namespace sgeventd::logging

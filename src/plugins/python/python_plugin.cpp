@@ -1,0 +1,131 @@
+#include "plugins/python/python_plugin.h"
+
+#include <nlohmann/json.hpp>
+
+#include "plugins/python/log_routing.h"
+#include "shotgrid/datetime.h"
+
+namespace sgeventd::plugins::python {
+namespace {
+
+using Json = nlohmann::json;
+
+Json entityJson(const std::optional<core::EntityRef>& entity) {
+  if (!entity) {
+    return nullptr;
+  }
+  Json out = {{"type", entity->type}, {"id", entity->id}};
+  out["name"] = entity->name.empty() ? Json(nullptr) : Json(entity->name);
+  return out;
+}
+
+EmailSetting toEmails(py::handle setting) {
+  EmailSetting emails;
+  const auto mode = setting[py::int_(0)].cast<std::string>();
+  if (mode == "disabled") {
+    emails.mode = EmailSetting::Mode::Disabled;
+  } else if (mode == "addresses") {
+    emails.mode = EmailSetting::Mode::Addresses;
+    for (py::handle address : setting[py::int_(1)]) {
+      emails.addresses.push_back(address.cast<std::string>());
+    }
+  }
+  return emails;
+}
+
+}  // namespace
+
+std::string eventJson(const core::Event& event) {
+  Json out = {{"type", "EventLogEntry"}, {"id", event.id}, {"event_type", event.eventType}};
+  out["attribute_name"] = event.attributeName ? Json(*event.attributeName) : Json(nullptr);
+  out["entity"] = entityJson(event.entity);
+  out["user"] = entityJson(event.user);
+  out["project"] = entityJson(event.project);
+  out["session_uuid"] = event.sessionUuid ? Json(*event.sessionUuid) : Json(nullptr);
+  out["created_at"] = event.createdAt ? Json(shotgrid::formatDateTime(*event.createdAt)) : Json(nullptr);
+  Json meta = Json::parse(event.metaJson, nullptr, false);
+  out["meta"] = meta.is_discarded() ? Json(nullptr) : meta;
+  return out.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+PythonPlugin::PythonPlugin(PluginId id, py::object state, bool useSessionUuid)
+    : id_(std::move(id)), useSessionUuid_(useSessionUuid), state_(std::move(state)) {
+  for (py::handle entry : state_.attr("callbacks")) {
+    entries_.push_back(py::reinterpret_borrow<py::object>(entry));
+    callbacks_.push_back(CallbackInfo{entry.attr("name").cast<std::string>(),
+                                      entry.attr("match").cast<core::MatchSpec>(),
+                                      entry.attr("stop_on_error").cast<bool>()});
+  }
+  if (py::object emails = state_.attr("emails"); !emails.is_none()) {
+    emails_ = toEmails(emails);
+  }
+  runCallback_ = bootstrap().attr("run_callback");
+  makeEvent_ = bootstrap().attr("make_event");
+}
+
+PythonPlugin::~PythonPlugin() {
+  if (!pythonRunning()) {
+    // After finalizePython the objects are gone with the interpreter; only forget the handles.
+    for (auto& entry : entries_) {
+      entry.release();
+    }
+    state_.release();
+    runCallback_.release();
+    makeEvent_.release();
+    lastEventDict_.release();
+    return;
+  }
+  py::gil_scoped_acquire gil;
+  entries_.clear();
+  state_ = py::object();
+  runCallback_ = py::object();
+  makeEvent_ = py::object();
+  lastEventDict_ = py::object();
+}
+
+py::object PythonPlugin::eventDict(const core::Event& event) {
+  if (lastEvent_ == &event && lastEventId_ == event.id && lastEventDict_) {
+    return lastEventDict_;
+  }
+  lastEventDict_ = makeEvent_(event.json.empty() ? eventJson(event) : event.json);
+  lastEvent_ = &event;
+  lastEventId_ = event.id;
+  return lastEventDict_;
+}
+
+CallbackOutcome PythonPlugin::invoke(std::size_t index, const core::Event& event) {
+  if (index >= entries_.size()) {
+    return {false, "no callback #" + std::to_string(index) + " in plugin " + id_.name};
+  }
+  if (!pythonRunning()) {
+    return {false, "the Python interpreter is not running"};
+  }
+  std::string failure;
+  {
+    py::gil_scoped_acquire gil;
+    // Keep this thread's Python thread state between calls (a lane thread invokes many events); it
+    // goes with the interpreter at finalizePython.
+    static thread_local bool keptThreadState = false;
+    if (!keptThreadState) {
+      gil.inc_ref();
+      keptThreadState = true;
+    }
+    try {
+      py::object result = runCallback_(entries_[index], eventDict(event), useSessionUuid_);
+      if (result.is_none()) {
+        return {};
+      }
+      return {false, result.cast<std::string>()};
+    } catch (const py::error_already_set& error) {
+      // Only the bootstrap's own machinery gets here (e.g. an event that is not JSON).
+      failure = error.what();
+    } catch (const std::exception& error) {
+      failure = error.what();
+    }
+  }
+  const std::string text = "An error occured processing an event.\n\n" + failure;
+  logRouted("plugin." + id_.name + "." + callbacks_[index].name, core::LogLevel::Critical, text);
+  return {false, failure};
+}
+
+}  // namespace sgeventd::plugins::python

@@ -1,0 +1,81 @@
+// EventLogEntry records (protocol doc §3.1) decoded into core::Event.
+#include <string>
+
+#include "shotgrid/client.h"
+#include "shotgrid/datetime.h"
+#include "shotgrid/event_codec.h"
+
+namespace sgeventd::shotgrid {
+namespace {
+
+constexpr auto kReplaceInvalid = Json::error_handler_t::replace;
+
+std::optional<std::string> takeString(Json& record, const char* key) {
+  const auto it = record.find(key);
+  if (it == record.end() || !it->is_string()) {
+    return std::nullopt;
+  }
+  return std::move(it->get_ref<std::string&>());
+}
+
+std::optional<core::EntityRef> takeEntity(Json& record, const char* key) {
+  const auto it = record.find(key);
+  if (it == record.end() || !it->is_object()) {
+    return std::nullopt;
+  }
+  const auto type = it->find("type");
+  const auto id = it->find("id");
+  if (type == it->end() || !type->is_string() || id == it->end() || !id->is_number_integer()) {
+    return std::nullopt;
+  }
+  core::EntityRef ref;
+  ref.type = std::move(type->get_ref<std::string&>());
+  ref.id = id->get<std::int64_t>();
+  const auto name = it->find("name");
+  if (name != it->end() && name->is_string()) {
+    ref.name = std::move(name->get_ref<std::string&>());
+  }
+  return ref;
+}
+
+}  // namespace
+
+const std::vector<std::string>& eventFields() {
+  static const std::vector<std::string> kFields = {"id",      "event_type",   "attribute_name",
+                                                   "meta",    "entity",       "user",
+                                                   "project", "session_uuid", "created_at"};
+  return kFields;
+}
+
+Expected<core::Event> eventFromRecord(Json&& record) {
+  if (!record.is_object()) {
+    return fail("EventLogEntry record is not an object");
+  }
+  const auto id = record.find("id");
+  if (id == record.end() || !id->is_number_integer()) {
+    return fail("EventLogEntry record without an integer id");
+  }
+  core::Event event;
+  event.id = id->get<std::int64_t>();
+  // The text forms first: everything below moves strings out of the record.
+  event.json = record.dump(-1, ' ', false, kReplaceInvalid);
+  const auto meta = record.find("meta");
+  if (meta != record.end()) {
+    event.metaJson = meta->dump(-1, ' ', false, kReplaceInvalid);
+  }
+  const auto created = record.find("created_at");
+  if (created != record.end() && created->is_string()) {
+    event.createdAt = parseDateTime(created->get_ref<const std::string&>());
+  }
+  event.eventType = takeString(record, "event_type").value_or(std::string());
+  event.attributeName = takeString(record, "attribute_name");
+  event.sessionUuid = takeString(record, "session_uuid");
+  event.entity = takeEntity(record, "entity");
+  event.user = takeEntity(record, "user");
+  event.project = takeEntity(record, "project");
+  return event;
+}
+
+Expected<core::Event> eventFromJson(const Json& record) { return eventFromRecord(Json(record)); }
+
+}  // namespace sgeventd::shotgrid

@@ -1,0 +1,65 @@
+#pragma once
+// One libcurl easy handle that POSTs JSON bodies to a fixed URL; the connection is kept alive between calls.
+// Used by one thread at a time (see Client).
+#include <curl/curl.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/expected.h"
+
+namespace sgeventd::shotgrid {
+
+struct HttpResponse {
+  long status = 0;
+  std::string reason;  // from the status line, may be empty
+  std::string body;
+  std::optional<std::chrono::seconds> retryAfter;  // Retry-After in seconds, when the server sent one
+};
+
+struct TransportFailure {
+  CURLcode code = CURLE_OK;
+  std::string message;  // curl's detail text
+
+  // True when curl proves the request never left this machine, so even a write may be sent again.
+  bool neverConnected() const;
+};
+
+struct TransportOptions {
+  std::string url;
+  std::optional<std::string> proxy;
+  std::optional<std::string> caPath;  // a file (bundle) or a directory (hashed certificates)
+  bool verifyTls = true;
+  std::chrono::milliseconds connectTimeout{10000};
+  std::chrono::milliseconds totalTimeout{60000};
+  bool acceptCompression = true;
+  std::string userAgent = "sgeventd/0.1";
+};
+
+class HttpTransport {
+ public:
+  explicit HttpTransport(TransportOptions options);
+  ~HttpTransport();
+  HttpTransport(const HttpTransport&) = delete;
+  HttpTransport& operator=(const HttpTransport&) = delete;
+
+  Expected<HttpResponse, TransportFailure> post(const std::string& body);
+
+ private:
+  struct CurlDeleter {
+    void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  };
+  struct SlistDeleter {
+    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  };
+  void configure();
+
+  TransportOptions options_;
+  std::unique_ptr<CURL, CurlDeleter> handle_;
+  std::unique_ptr<curl_slist, SlistDeleter> headers_;
+  char errorBuffer_[CURL_ERROR_SIZE] = {};
+};
+
+}  // namespace sgeventd::shotgrid

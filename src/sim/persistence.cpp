@@ -1,0 +1,193 @@
+#include "sim/persistence.h"
+
+#include "sim/sqlite_db.h"
+
+namespace sgeventd::sim {
+
+struct Persistence::Impl {
+  Database db;
+};
+
+Persistence::Persistence(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Persistence::~Persistence() = default;
+
+Expected<std::unique_ptr<Persistence>> Persistence::open(const std::string& path) {
+  auto db = Database::open(path);
+  if (!db) {
+    return tl::unexpected(db.error());
+  }
+  auto impl = std::make_unique<Impl>(Impl{std::move(*db)});
+  SGEVENTD_TRY(impl->db.exec(R"(
+    PRAGMA journal_mode=WAL;
+    PRAGMA synchronous=NORMAL;
+    CREATE TABLE IF NOT EXISTS entities (type TEXT NOT NULL, id INTEGER NOT NULL, retired INTEGER NOT NULL,
+                                         fields TEXT NOT NULL, PRIMARY KEY (type, id));
+    CREATE TABLE IF NOT EXISTS counters (type TEXT PRIMARY KEY, next_id INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS schema_fields (type TEXT NOT NULL, field TEXT NOT NULL, data_type TEXT NOT NULL,
+                                              valid_types TEXT NOT NULL, PRIMARY KEY (type, field));
+    CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, event_type TEXT NOT NULL,
+      attribute_name TEXT, session_uuid TEXT, meta TEXT NOT NULL,
+      entity_type TEXT, entity_id INTEGER, entity_name TEXT,
+      user_type TEXT, user_id INTEGER, user_name TEXT,
+      project_type TEXT, project_id INTEGER, project_name TEXT);
+  )"));
+  return std::unique_ptr<Persistence>(new Persistence(std::move(impl)));
+}
+
+Expected<LoadedSite> Persistence::load(EventLog& log) {
+  LoadedSite site;
+  auto entities = impl_->db.prepare("SELECT type, id, retired, fields FROM entities");
+  if (!entities) {
+    return tl::unexpected(entities.error());
+  }
+  while (entities->step() == SQLITE_ROW) {
+    EntityRow row;
+    row.id = entities->integer(1);
+    row.retired = entities->integer(2) != 0;
+    row.fields = Json::parse(entities->text(3), nullptr, false);
+    if (row.fields.is_discarded()) {
+      return fail("corrupt entity row " + std::string(entities->text(0)) + " " + std::to_string(row.id));
+    }
+    site.entities[std::string(entities->text(0))][row.id] = std::move(row);
+  }
+  auto counters = impl_->db.prepare("SELECT type, next_id FROM counters");
+  if (!counters) {
+    return tl::unexpected(counters.error());
+  }
+  while (counters->step() == SQLITE_ROW) {
+    site.nextIds[std::string(counters->text(0))] = counters->integer(1);
+  }
+  auto fields = impl_->db.prepare("SELECT type, field, data_type, valid_types FROM schema_fields");
+  if (!fields) {
+    return tl::unexpected(fields.error());
+  }
+  while (fields->step() == SQLITE_ROW) {
+    FieldSchema fs;
+    fs.builtIn = false;
+    fs.type = dataTypeFromName(fields->text(2)).value_or(DataType::Text);
+    const Json valid = Json::parse(fields->text(3), nullptr, false);
+    if (valid.is_array()) {
+      for (const auto& v : valid) {
+        fs.validTypes.push_back(v.get<std::string>());
+      }
+    }
+    site.addedFields.push_back({std::string(fields->text(0)), {std::string(fields->text(1)), fs}});
+  }
+  auto events = impl_->db.prepare(
+      "SELECT id, created_at, event_type, attribute_name, session_uuid, meta, entity_type, entity_id, "
+      "entity_name, "
+      "user_type, user_id, user_name, project_type, project_id, project_name FROM events ORDER BY id");
+  if (!events) {
+    return tl::unexpected(events.error());
+  }
+  auto link = [&](int column) -> std::optional<NewEvent::Link> {
+    if (events->isNull(column)) {
+      return std::nullopt;
+    }
+    return NewEvent::Link{std::string(events->text(column)), events->integer(column + 1),
+                          std::string(events->text(column + 2))};
+  };
+  NewEvent e;
+  while (events->step() == SQLITE_ROW) {
+    e.createdAt = events->integer(1);
+    e.eventType = std::string(events->text(2));
+    e.attributeName = events->isNull(3) ? std::nullopt : std::optional<std::string>(events->text(3));
+    e.sessionUuid = events->isNull(4) ? std::nullopt : std::optional<std::string>(events->text(4));
+    e.metaJson = std::string(events->text(5));
+    e.entity = link(6);
+    e.user = link(9);
+    e.project = link(12);
+    log.append(events->integer(0), e);
+  }
+  return site;
+}
+
+Expected<void> Persistence::save(
+    const std::vector<EntityChange>& entities,
+    const std::vector<std::pair<std::string, std::pair<std::string, FieldSchema>>>& fields,
+    const EventLog& log, std::size_t firstEventRow, const std::map<std::string, std::int64_t>& nextIds) {
+  auto& db = impl_->db;
+  SGEVENTD_TRY(db.exec("BEGIN"));
+  auto run = [&]() -> Expected<void> {
+    auto upsert =
+        db.prepare("INSERT OR REPLACE INTO entities (type, id, retired, fields) VALUES (?, ?, ?, ?)");
+    auto erase = db.prepare("DELETE FROM entities WHERE type = ? AND id = ?");
+    auto field = db.prepare(
+        "INSERT OR REPLACE INTO schema_fields (type, field, data_type, valid_types) VALUES (?, ?, ?, ?)");
+    auto counter = db.prepare("INSERT OR REPLACE INTO counters (type, next_id) VALUES (?, ?)");
+    auto event =
+        db.prepare("INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (auto* s : {&upsert, &erase, &field, &counter, &event}) {
+      if (!*s) {
+        return tl::unexpected(s->error());
+      }
+    }
+    for (const auto& change : entities) {
+      Statement& st = change.row ? *upsert : *erase;
+      st.bind(1, change.type).bind(2, change.id);
+      if (change.row) {
+        st.bind(3, std::int64_t{change.row->retired ? 1 : 0}).bind(4, change.row->fields.dump());
+      }
+      if (st.step() != SQLITE_DONE) {
+        return fail("sqlite: " + db.error());
+      }
+      st.reset();
+    }
+    for (const auto& [type, f] : fields) {
+      field->bind(1, type)
+          .bind(2, f.first)
+          .bind(3, dataTypeName(f.second.type))
+          .bind(4, Json(f.second.validTypes).dump());
+      if (field->step() != SQLITE_DONE) {
+        return fail("sqlite: " + db.error());
+      }
+      field->reset();
+    }
+    for (const auto& [type, next] : nextIds) {
+      counter->bind(1, type).bind(2, next);
+      if (counter->step() != SQLITE_DONE) {
+        return fail("sqlite: " + db.error());
+      }
+      counter->reset();
+    }
+    const auto& pool = log.pool();
+    auto bindLink = [&](int column, const LinkRef& ref) {
+      if (!ref.present()) {
+        event->bindNull(column).bindNull(column + 1).bindNull(column + 2);
+      } else {
+        event->bind(column, pool.at(ref.type)).bind(column + 1, ref.id).bind(column + 2, pool.at(ref.name));
+      }
+    };
+    for (std::size_t i = firstEventRow; i < log.size(); ++i) {
+      const EventRow& row = log.rows()[i];
+      event->bind(1, row.id).bind(2, row.createdAt).bind(3, pool.at(row.eventType));
+      if (row.attributeName == StringPool::kNone) {
+        event->bindNull(4);
+      } else {
+        event->bind(4, pool.at(row.attributeName));
+      }
+      if (row.sessionUuid == StringPool::kNone) {
+        event->bindNull(5);
+      } else {
+        event->bind(5, pool.at(row.sessionUuid));
+      }
+      event->bind(6, log.meta(row));
+      bindLink(7, row.entity);
+      bindLink(10, row.user);
+      bindLink(13, row.project);
+      if (event->step() != SQLITE_DONE) {
+        return fail("sqlite: " + db.error());
+      }
+      event->reset();
+    }
+    return {};
+  };
+  auto result = run();
+  if (!result) {
+    (void)db.exec("ROLLBACK");
+    return result;
+  }
+  return db.exec("COMMIT");
+}
+
+}  // namespace sgeventd::sim

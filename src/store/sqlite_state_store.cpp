@@ -1,0 +1,486 @@
+#include "store/sqlite_state_store.h"
+
+#include <utility>
+
+namespace sgeventd::store {
+
+namespace {
+
+constexpr int kFailuresKept = 10000;
+
+std::int64_t toMicros(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint fromMicros(std::int64_t micros) {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(micros)));
+}
+
+std::string_view stateText(PluginState state) { return pluginStateName(state); }
+
+PluginState stateFromText(const std::string& text) {
+  if (text == "inactive") {
+    return PluginState::Inactive;
+  }
+  if (text == "load-failed") {
+    return PluginState::LoadFailed;
+  }
+  return PluginState::Active;
+}
+
+Error withContext(const Error& error, const std::string& what) {
+  return Error{what + ": " + error.message, error.code};
+}
+
+}  // namespace
+
+std::string_view pluginStateName(PluginState state) {
+  switch (state) {
+    case PluginState::Active:
+      return "active";
+    case PluginState::Inactive:
+      return "inactive";
+    case PluginState::LoadFailed:
+      return "load-failed";
+  }
+  return "active";
+}
+
+SqliteStateStore::SqliteStateStore(std::string path, OpenMode mode, Connection db, DaemonLock lock,
+                                   std::vector<std::string> warnings)
+    : path_(std::move(path)),
+      mode_(mode),
+      lock_(std::move(lock)),
+      warnings_(std::move(warnings)),
+      db_(std::move(db)) {}
+
+Expected<void> SqliteStateStore::writable() const {
+  if (mode_ == OpenMode::ReadOnly) {
+    return fail("state database " + path_ + " is open read-only");
+  }
+  return {};
+}
+
+Expected<void> SqliteStateStore::prepareCommitStatements() {
+  if (statements_) {
+    return {};
+  }
+  auto selectCursor =
+      db_.prepare("SELECT cursor FROM checkpoints WHERE collection = ?1 AND plugin = ?2", true);
+  auto upsert = db_.prepare(
+      "INSERT INTO checkpoints (collection, plugin, cursor, updated_at) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (collection, plugin) DO UPDATE SET cursor = excluded.cursor, updated_at = "
+      "excluded.updated_at",
+      true);
+  auto deleteGaps = db_.prepare("DELETE FROM gaps WHERE collection = ?1 AND plugin = ?2", true);
+  auto insertGap = db_.prepare(
+      "INSERT INTO gaps (collection, plugin, first_id, last_id, expires) VALUES (?1, ?2, ?3, ?4, ?5)", true);
+  for (const auto* prepared : {&selectCursor, &upsert, &deleteGaps, &insertGap}) {
+    if (!*prepared) {
+      return tl::unexpected(prepared->error());
+    }
+  }
+  statements_.emplace(CommitStatements{std::move(*selectCursor), std::move(*upsert), std::move(*deleteGaps),
+                                       std::move(*insertGap)});
+  return {};
+}
+
+Expected<void> SqliteStateStore::commit(const std::vector<Checkpoint>& checkpoints) {
+  SGEVENTD_TRY(writable());
+  PendingCommit mine;
+  mine.checkpoints = &checkpoints;
+  std::unique_lock lock(queueMutex_);
+  pending_.push_back(&mine);
+  while (!mine.done) {
+    if (leaderActive_) {
+      queueChanged_.wait(lock);
+      continue;
+    }
+    // Lead one group: everything pending now, including our own request.
+    leaderActive_ = true;
+    std::vector<PendingCommit*> group(pending_.begin(), pending_.end());
+    pending_.clear();
+    lock.unlock();
+    runGroup(group);
+    lock.lock();
+    for (auto* request : group) {
+      request->done = true;
+    }
+    ++commitTransactions_;
+    leaderActive_ = false;
+    queueChanged_.notify_all();
+  }
+  return std::move(mine.result);
+}
+
+std::uint64_t SqliteStateStore::commitTransactionsForTest() const {
+  std::lock_guard lock(queueMutex_);
+  return commitTransactions_;
+}
+
+void SqliteStateStore::runGroup(const std::vector<PendingCommit*>& group) {
+  std::lock_guard dbLock(dbMutex_);
+  auto failAll = [&](const Error& error) {
+    for (auto* request : group) {
+      request->result = tl::unexpected(withContext(error, "cannot commit checkpoints to " + path_));
+    }
+  };
+  if (auto prepared = prepareCommitStatements(); !prepared) {
+    failAll(prepared.error());
+    return;
+  }
+  if (auto begun = db_.exec("BEGIN IMMEDIATE"); !begun) {
+    failAll(begun.error());
+    return;
+  }
+  const bool isolate = group.size() > 1;
+  for (auto* request : group) {
+    // A savepoint per request, so one refused request leaves the others of its group intact.
+    if (isolate) {
+      if (auto saved = db_.exec("SAVEPOINT request"); !saved) {
+        (void)db_.exec("ROLLBACK");
+        failAll(saved.error());
+        return;
+      }
+    }
+    request->result = writeRequest(*request->checkpoints);
+    if (isolate) {
+      auto closed =
+          request->result ? db_.exec("RELEASE request") : db_.exec("ROLLBACK TO request; RELEASE request");
+      if (!closed) {
+        (void)db_.exec("ROLLBACK");
+        failAll(closed.error());
+        return;
+      }
+    } else if (!request->result) {
+      (void)db_.exec("ROLLBACK");
+      return;
+    }
+  }
+  if (auto committed = db_.exec("COMMIT"); !committed) {
+    (void)db_.exec("ROLLBACK");
+    failAll(committed.error());
+  }
+}
+
+Expected<void> SqliteStateStore::writeRequest(const std::vector<Checkpoint>& checkpoints) {
+  auto& select = statements_->selectCursor;
+  for (const auto& checkpoint : checkpoints) {
+    StatementReset reset(select);
+    select.bind(1, checkpoint.collection).bind(2, checkpoint.plugin);
+    auto row = select.step();
+    if (!row) {
+      return tl::unexpected(withContext(row.error(), "cannot read checkpoint from " + path_));
+    }
+    if (*row && select.int64(0) > checkpoint.cursor) {
+      return fail("refusing to move the cursor of " + checkpoint.collection + " " + checkpoint.plugin +
+                  " backwards from " + std::to_string(select.int64(0)) + " to " +
+                  std::to_string(checkpoint.cursor));
+    }
+  }
+  for (const auto& checkpoint : checkpoints) {
+    if (auto written = writeCheckpoint(checkpoint); !written) {
+      return tl::unexpected(withContext(written.error(), "cannot commit checkpoint to " + path_));
+    }
+  }
+  return {};
+}
+
+Expected<void> SqliteStateStore::writeCheckpoint(const Checkpoint& checkpoint) {
+  auto& statements = *statements_;
+  const auto now = toMicros(std::chrono::system_clock::now());
+  SGEVENTD_TRY(statements.upsertCheckpoint.bind(1, checkpoint.collection)
+                   .bind(2, checkpoint.plugin)
+                   .bind(3, checkpoint.cursor)
+                   .bind(4, now)
+                   .run());
+  SGEVENTD_TRY(statements.deleteGaps.bind(1, checkpoint.collection).bind(2, checkpoint.plugin).run());
+  for (const auto& gap : checkpoint.gaps) {
+    SGEVENTD_TRY(statements.insertGap.bind(1, checkpoint.collection)
+                     .bind(2, checkpoint.plugin)
+                     .bind(3, gap.first)
+                     .bind(4, gap.last)
+                     .bind(5, toMicros(gap.expires))
+                     .run());
+  }
+  return {};
+}
+
+Expected<void> SqliteStateStore::setCursor(const std::string& collection, const std::string& plugin,
+                                           std::int64_t cursor) {
+  SGEVENTD_TRY(writable());
+  if (cursor < 0) {
+    return fail("a cursor cannot be negative (" + std::to_string(cursor) + ")");
+  }
+  std::lock_guard dbLock(dbMutex_);
+  SGEVENTD_TRY(prepareCommitStatements());
+  SGEVENTD_TRY(db_.exec("BEGIN IMMEDIATE"));
+  auto written = writeCheckpoint(Checkpoint{collection, plugin, cursor, {}});
+  auto committed = written ? db_.exec("COMMIT") : written;
+  if (!committed) {
+    (void)db_.exec("ROLLBACK");
+    return tl::unexpected(withContext(committed.error(), "cannot set the cursor in " + path_));
+  }
+  return {};
+}
+
+Expected<std::vector<GapRange>> SqliteStateStore::loadGaps(const std::string& collection,
+                                                           const std::string& plugin) {
+  auto statement = db_.prepare(
+      "SELECT first_id, last_id, expires FROM gaps WHERE collection = ?1 AND plugin = ?2 ORDER BY first_id");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, collection).bind(2, plugin);
+  std::vector<GapRange> gaps;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row) {
+      return gaps;
+    }
+    gaps.push_back(GapRange{statement->int64(0), statement->int64(1), fromMicros(statement->int64(2))});
+  }
+}
+
+Expected<std::vector<Checkpoint>> SqliteStateStore::loadCheckpoints() {
+  std::lock_guard dbLock(dbMutex_);
+  // One read transaction, so cursors and gaps come from the same commit.
+  SGEVENTD_TRY(db_.exec("BEGIN"));
+  auto load = [&]() -> Expected<std::vector<Checkpoint>> {
+    auto statement =
+        db_.prepare("SELECT collection, plugin, cursor FROM checkpoints ORDER BY collection, plugin");
+    if (!statement) {
+      return tl::unexpected(statement.error());
+    }
+    std::vector<Checkpoint> checkpoints;
+    while (true) {
+      auto row = statement->step();
+      if (!row) {
+        return tl::unexpected(row.error());
+      }
+      if (!*row) {
+        break;
+      }
+      checkpoints.push_back(Checkpoint{statement->text(0), statement->text(1), statement->int64(2), {}});
+    }
+    for (auto& checkpoint : checkpoints) {
+      auto gaps = loadGaps(checkpoint.collection, checkpoint.plugin);
+      if (!gaps) {
+        return tl::unexpected(gaps.error());
+      }
+      checkpoint.gaps = std::move(*gaps);
+    }
+    return checkpoints;
+  };
+  auto result = load();
+  (void)db_.exec("COMMIT");
+  if (!result) {
+    return tl::unexpected(withContext(result.error(), "cannot read checkpoints from " + path_));
+  }
+  return result;
+}
+
+Expected<std::optional<Checkpoint>> SqliteStateStore::loadCheckpoint(const std::string& collection,
+                                                                     const std::string& plugin) {
+  std::lock_guard dbLock(dbMutex_);
+  SGEVENTD_TRY(db_.exec("BEGIN"));
+  auto load = [&]() -> Expected<std::optional<Checkpoint>> {
+    auto statement = db_.prepare("SELECT cursor FROM checkpoints WHERE collection = ?1 AND plugin = ?2");
+    if (!statement) {
+      return tl::unexpected(statement.error());
+    }
+    statement->bind(1, collection).bind(2, plugin);
+    auto row = statement->step();
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row) {
+      return std::optional<Checkpoint>();
+    }
+    Checkpoint checkpoint{collection, plugin, statement->int64(0), {}};
+    auto gaps = loadGaps(collection, plugin);
+    if (!gaps) {
+      return tl::unexpected(gaps.error());
+    }
+    checkpoint.gaps = std::move(*gaps);
+    return std::optional<Checkpoint>(std::move(checkpoint));
+  };
+  auto result = load();
+  (void)db_.exec("COMMIT");
+  if (!result) {
+    return tl::unexpected(withContext(result.error(), "cannot read checkpoint from " + path_));
+  }
+  return result;
+}
+
+Expected<void> SqliteStateStore::recordFailure(const FailureRecord& failure) {
+  SGEVENTD_TRY(writable());
+  std::lock_guard dbLock(dbMutex_);
+  auto insert = db_.prepare(
+      "INSERT INTO failures (collection, plugin, callback, event_id, attempts, error, at, is_final) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  auto prune = db_.prepare("DELETE FROM failures WHERE id <= (SELECT max(id) FROM failures) - ?1");
+  if (!insert || !prune) {
+    return tl::unexpected(!insert ? insert.error() : prune.error());
+  }
+  insert->bind(1, failure.collection)
+      .bind(2, failure.plugin)
+      .bind(3, failure.callback)
+      .bind(4, failure.eventId)
+      .bind(5, static_cast<std::int64_t>(failure.attempts))
+      .bind(6, failure.error)
+      .bind(7, toMicros(failure.at))
+      .bind(8, static_cast<std::int64_t>(failure.final ? 1 : 0));
+  prune->bind(1, static_cast<std::int64_t>(kFailuresKept));
+  SGEVENTD_TRY(db_.exec("BEGIN IMMEDIATE"));
+  auto written = insert->run();
+  if (written) {
+    written = prune->run();
+  }
+  if (written) {
+    written = db_.exec("COMMIT");
+  }
+  if (!written) {
+    (void)db_.exec("ROLLBACK");
+    return tl::unexpected(withContext(written.error(), "cannot record a failure in " + path_));
+  }
+  return {};
+}
+
+Expected<std::vector<FailureRecord>> SqliteStateStore::failures(std::optional<std::string> plugin,
+                                                                int limit) {
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare(
+      "SELECT collection, plugin, callback, event_id, attempts, error, at, is_final FROM failures "
+      "WHERE ?1 IS NULL OR plugin = ?1 ORDER BY id DESC LIMIT ?2");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  if (plugin) {
+    statement->bind(1, *plugin);
+  } else {
+    statement->bindNull(1);
+  }
+  statement->bind(2, static_cast<std::int64_t>(limit < 0 ? 0 : limit));
+  std::vector<FailureRecord> records;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return tl::unexpected(withContext(row.error(), "cannot read failures from " + path_));
+    }
+    if (!*row) {
+      return records;
+    }
+    records.push_back(FailureRecord{statement->text(0), statement->text(1), statement->text(2),
+                                    statement->int64(3), static_cast<int>(statement->int64(4)),
+                                    statement->text(5), fromMicros(statement->int64(6)),
+                                    statement->int64(7) != 0});
+  }
+}
+
+Expected<void> SqliteStateStore::setPluginStatus(const PluginStatus& status) {
+  SGEVENTD_TRY(writable());
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare(
+      "INSERT INTO plugin_status (collection, plugin, state, reason, since) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT (collection, plugin) DO UPDATE SET state = excluded.state, reason = excluded.reason, "
+      "since = excluded.since");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, status.collection)
+      .bind(2, status.plugin)
+      .bind(3, stateText(status.state))
+      .bind(4, status.reason)
+      .bind(5, toMicros(status.since));
+  auto written = statement->run();
+  if (!written) {
+    return tl::unexpected(withContext(written.error(), "cannot write plugin status to " + path_));
+  }
+  return {};
+}
+
+Expected<std::vector<PluginStatus>> SqliteStateStore::pluginStatuses() {
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare(
+      "SELECT collection, plugin, state, reason, since FROM plugin_status ORDER BY collection, plugin");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  std::vector<PluginStatus> statuses;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return tl::unexpected(withContext(row.error(), "cannot read plugin status from " + path_));
+    }
+    if (!*row) {
+      return statuses;
+    }
+    statuses.push_back(PluginStatus{statement->text(0), statement->text(1), stateFromText(statement->text(2)),
+                                    statement->text(3), fromMicros(statement->int64(4))});
+  }
+}
+
+Expected<void> SqliteStateStore::setHead(std::int64_t head) {
+  SGEVENTD_TRY(writable());
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare(
+      "INSERT INTO fetcher (id, head) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET head = excluded.head");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, head);
+  auto written = statement->run();
+  if (!written) {
+    return tl::unexpected(withContext(written.error(), "cannot write the fetcher head to " + path_));
+  }
+  return {};
+}
+
+Expected<std::optional<std::int64_t>> SqliteStateStore::head() {
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare("SELECT head FROM fetcher WHERE id = 1");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  auto row = statement->step();
+  if (!row) {
+    return tl::unexpected(withContext(row.error(), "cannot read the fetcher head from " + path_));
+  }
+  return *row ? std::optional<std::int64_t>(statement->int64(0)) : std::nullopt;
+}
+
+Expected<std::optional<std::string>> SqliteStateStore::meta(const std::string& key) {
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare("SELECT value FROM meta WHERE key = ?1");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, key);
+  auto row = statement->step();
+  if (!row) {
+    return tl::unexpected(withContext(row.error(), "cannot read meta from " + path_));
+  }
+  return *row ? std::optional<std::string>(statement->text(0)) : std::nullopt;
+}
+
+Expected<void> SqliteStateStore::setMeta(const std::string& key, const std::string& value) {
+  SGEVENTD_TRY(writable());
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare(
+      "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, key).bind(2, value);
+  auto written = statement->run();
+  if (!written) {
+    return tl::unexpected(withContext(written.error(), "cannot write meta to " + path_));
+  }
+  return {};
+}
+
+}  // namespace sgeventd::store

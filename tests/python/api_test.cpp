@@ -1,0 +1,302 @@
+// The plugin API of spec §3: registration, callback naming, dispatch order, matchEvents, args sharing,
+// the Registrar, setEmails, the event dict, reload.
+#include <gtest/gtest.h>
+
+#include "python_support.h"
+
+namespace sgeventd::plugins::python {
+namespace {
+
+using namespace testing;
+
+constexpr const char* kRegistration = R"PY(
+import functools
+
+class Caller(object):
+    def __call__(self, sg, logger, event, args):
+        args.append(logger.name)
+
+def first(sg, logger, event, args):
+    args.append(logger.name)
+    logger.info("args id %d", id(args))
+
+def second(sg, logger, event, args):
+    args.append(logger.name)
+    logger.info("args id %d", id(args))
+
+def third(sg, logger, event, args, extra):
+    args.append(logger.name + ":" + extra)
+
+shared = []
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", first, {"Shotgun_Task_Change": "sg_status_list"}, shared)
+    reg.registerCallback(sgScriptName="sgeventd", sgScriptKey="sim-key", callback=second,
+                         matchEvents=None, args=shared, stopOnError=False)
+    reg.registerCallback("sgeventd", "sim-key", Caller(), None, shared)
+    reg.registerCallback("sgeventd", "sim-key", functools.partial(third, extra="x"), args=shared)
+)PY";
+
+TEST(PythonApi, RegistersPositionallyAndByKeywordAndNamesCallbacks) {
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "reg", kRegistration), host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  const auto& callbacks = (*plugin)->callbacks();
+  ASSERT_EQ(callbacks.size(), 4u);
+  EXPECT_EQ((*plugin)->kind(), PluginKind::Python);
+  EXPECT_EQ(callbacks[0].name, "first");
+  EXPECT_TRUE(callbacks[0].stopOnError);
+  EXPECT_EQ(callbacks[1].name, "second");
+  EXPECT_FALSE(callbacks[1].stopOnError);
+  EXPECT_EQ(callbacks[2].name.rfind("Caller_0x", 0), 0u) << callbacks[2].name;
+  EXPECT_EQ(callbacks[3].name.rfind("partial_0x", 0), 0u) << callbacks[3].name;
+  EXPECT_FALSE(callbacks[0].match.matchAll);
+  EXPECT_TRUE(callbacks[1].match.matchAll);
+
+  // Dispatch order is registration order, and all four share the very same args list.
+  auto event = makeEvent(10);
+  for (const auto& outcome : dispatch(**plugin, event)) {
+    EXPECT_TRUE(outcome.ok) << outcome.error;
+  }
+  auto ids = host.records("args id ");
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[0].logger, "plugin.reg.first");
+  EXPECT_EQ(ids[1].logger, "plugin.reg.second");
+  EXPECT_EQ(ids[0].message, ids[1].message);  // id(args) is the same object
+}
+
+TEST(PythonApi, ArgsAreTheRegisteredObjectAndCallbacksRunInOrder) {
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "order", std::string(kRegistration) + R"PY(
+def check(sg, logger, event, args):
+    assert args is shared, "args is not the registered object"
+    assert shared[-4] == "plugin.order.first" and shared[-3] == "plugin.order.second", shared
+    assert shared[-2].startswith("plugin.order.Caller_0x"), shared
+    assert shared[-1].startswith("plugin.order.partial_0x") and shared[-1].endswith(":x"), shared
+    logger.info("order ok")
+
+_register = registerCallbacks
+def registerCallbacks(reg):
+    _register(reg)
+    reg.registerCallback("sgeventd", "sim-key", check, None, shared)
+)PY"),
+                             host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  auto event = makeEvent(11);
+  for (const auto& outcome : dispatch(**plugin, event)) {
+    EXPECT_TRUE(outcome.ok) << outcome.error;
+  }
+  EXPECT_EQ(host.count("order ok"), 1u);
+}
+
+TEST(PythonApi, MatchEventsKeepsTheOriginalQuirks) {
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "match", R"PY(
+def cb(sg, logger, event, args):
+    pass
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb, {"Shotgun_Task_Change": "sg_status_list"})
+    reg.registerCallback("sgeventd", "sim-key", cb, {"*": ["code"], "Shotgun_Note_New": None})
+    reg.registerCallback("sgeventd", "sim-key", cb, {"Shotgun_Project_Change": ["id", 1]})
+    reg.registerCallback("sgeventd", "sim-key", cb, {"Shotgun_Shot_New": None})
+    reg.registerCallback("sgeventd", "sim-key", cb, {})
+    reg.registerCallback("sgeventd", "sim-key", cb, {"Shotgun_Shot_Change": ("code",),
+                                                     "Shotgun_Asset_Change": {"a", "b"},
+                                                     "Shotgun_Task_Change": frozenset(["x"]),
+                                                     "Shotgun_Note_Change": {"content": 1}})
+)PY"),
+                             host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  const auto& cbs = (*plugin)->callbacks();
+  ASSERT_EQ(cbs.size(), 6u);
+  using core::matchesEvent;
+  // A string value is a substring test.
+  EXPECT_TRUE(matchesEvent(cbs[0].match, "Shotgun_Task_Change", std::string("sg_status")));
+  EXPECT_TRUE(matchesEvent(cbs[0].match, "Shotgun_Task_Change", std::string("t")));
+  EXPECT_FALSE(matchesEvent(cbs[0].match, "Shotgun_Task_Change", std::string("due_date")));
+  EXPECT_FALSE(matchesEvent(cbs[0].match, "Shotgun_Task_Change", std::nullopt));
+  // "*" shadows every other key.
+  EXPECT_FALSE(matchesEvent(cbs[1].match, "Shotgun_Note_New", std::nullopt));
+  EXPECT_TRUE(matchesEvent(cbs[1].match, "Shotgun_Shot_Change", std::string("code")));
+  // ["id", 1]: the non-string member is counted, never matched.
+  EXPECT_EQ(cbs[2].match.byEventType.at("Shotgun_Project_Change").members, std::vector<std::string>{"id"});
+  EXPECT_EQ(cbs[2].match.byEventType.at("Shotgun_Project_Change").nonStringMembers, 1u);
+  EXPECT_TRUE(matchesEvent(cbs[2].match, "Shotgun_Project_Change", std::string("id")));
+  EXPECT_FALSE(matchesEvent(cbs[2].match, "Shotgun_Project_Change", std::string("1")));
+  EXPECT_TRUE(matchesEvent(cbs[3].match, "Shotgun_Shot_New", std::nullopt));
+  EXPECT_FALSE(matchesEvent(cbs[3].match, "Shotgun_Shot_Change", std::string("code")));
+  EXPECT_TRUE(cbs[4].match.matchAll);  // {} is falsy: everything
+  EXPECT_TRUE(matchesEvent(cbs[5].match, "Shotgun_Shot_Change", std::string("code")));
+  EXPECT_TRUE(matchesEvent(cbs[5].match, "Shotgun_Asset_Change", std::string("b")));
+  EXPECT_TRUE(matchesEvent(cbs[5].match, "Shotgun_Task_Change", std::string("x")));
+  EXPECT_TRUE(matchesEvent(cbs[5].match, "Shotgun_Note_Change", std::string("content")));
+}
+
+TEST(PythonApi, BadMatchEventsIsARegistrationError) {
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  for (const std::string value : {"['Shotgun_Task_Change']", "{'Shotgun_Task_Change': 5}", "'text'"}) {
+    auto loaded = loader->load(writePlugin(dir, "badmatch",
+                                           R"PY(
+def cb(sg, logger, event, args):
+    pass
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb, )PY" +
+                                               value + ")\n"),
+                               host.context());
+    ASSERT_FALSE(loaded.has_value()) << value;
+    EXPECT_EQ(loaded.error().code, static_cast<int>(LoadErrorKind::Registration));
+    EXPECT_NE(loaded.error().message.find("TypeError: matchEvents"), std::string::npos)
+        << loaded.error().message;
+  }
+}
+
+TEST(PythonApi, RegistrarHasTheOriginalAttributesAndEmails) {
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  const std::string checks = R"PY(
+import logging
+
+def cb(sg, logger, event, args):
+    pass
+
+def registerCallbacks(reg):
+    assert isinstance(reg.logger, logging.Logger), type(reg.logger)
+    assert reg.logger.name == "plugin.emails", reg.logger.name
+    assert reg.getLogger() is reg.logger
+    try:
+        reg.nothing
+    except AttributeError as error:
+        assert str(error) == "type object 'Registrar' has no attribute 'nothing'", str(error)
+    else:
+        raise AssertionError("no AttributeError")
+    reg.registerCallback("sgeventd", "sim-key", cb)
+)PY";
+  auto none = loader->load(writePlugin(dir, "emails", checks), host.context());
+  ASSERT_TRUE(none.has_value()) << errorOf(none);
+  EXPECT_FALSE((*none)->emails().has_value());
+
+  auto withEmails = [&](const std::string& call) {
+    return loader->load(writePlugin(dir, "emails", checks + "    reg.setEmails(" + call + ")\n"),
+                        host.context());
+  };
+  auto defaults = withEmails("True");
+  ASSERT_TRUE(defaults.has_value()) << errorOf(defaults);
+  EXPECT_EQ((*defaults)->emails()->mode, EmailSetting::Mode::Default);
+  auto disabled = withEmails("False");
+  ASSERT_TRUE(disabled.has_value());
+  EXPECT_EQ((*disabled)->emails()->mode, EmailSetting::Mode::Disabled);
+  auto addresses = withEmails("'a@x.com', 'b@y.com'");
+  ASSERT_TRUE(addresses.has_value()) << errorOf(addresses);
+  EXPECT_EQ((*addresses)->emails()->mode, EmailSetting::Mode::Addresses);
+  EXPECT_EQ((*addresses)->emails()->addresses, (std::vector<std::string>{"a@x.com", "b@y.com"}));
+}
+
+TEST(PythonApi, EventDictHasApi3ShapesAndIsSharedWithinThePlugin) {
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "shape", R"PY(
+import datetime
+
+def one(sg, logger, event, args):
+    assert event["type"] == "EventLogEntry" and event["id"] == 77, event
+    created = event["created_at"]
+    assert isinstance(created, datetime.datetime), type(created)
+    assert created.tzinfo is not None and created.utcoffset() is not None
+    assert created == datetime.datetime(2024, 3, 1, 12, 30, 5, tzinfo=datetime.timezone.utc), created
+    assert isinstance(event["meta"]["new_value"], datetime.datetime), event["meta"]
+    assert isinstance(event["meta"]["list"][0], datetime.datetime), event["meta"]
+    assert event["meta"]["old_value"] == "2024-03-01", event["meta"]          # dates stay strings
+    assert event["meta"]["text"] == "2024-03-01T12:30:05Z and more", event["meta"]
+    assert event["attribute_name"] is None and event["session_uuid"] is None
+    assert event["entity"] == {"type": "Shot", "id": 5, "name": "sh010"}, event["entity"]
+    event["seen_by_one"] = True
+
+def two(sg, logger, event, args):
+    assert event.get("seen_by_one") is True, "the event dict is not shared within a plugin"
+    logger.info("shape ok")
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", one)
+    reg.registerCallback("sgeventd", "sim-key", two)
+)PY"),
+                             host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  core::Event event = makeEvent(77);
+  event.json =
+      R"({"type":"EventLogEntry","id":77,"event_type":"Shotgun_Shot_New","attribute_name":null,)"
+      R"("entity":{"type":"Shot","id":5,"name":"sh010"},"user":null,"project":null,"session_uuid":null,)"
+      R"("created_at":"2024-03-01T12:30:05Z","meta":{"new_value":"2024-03-01T12:30:05Z",)"
+      R"("old_value":"2024-03-01","list":["2024-03-01T12:30:05Z"],"text":"2024-03-01T12:30:05Z and more"}})";
+  for (const auto& outcome : dispatch(**plugin, event)) {
+    EXPECT_TRUE(outcome.ok) << outcome.error;
+  }
+  EXPECT_EQ(host.count("shape ok"), 1u);
+
+  // An event without its JSON text (built field by field) still gets the api3 shape.
+  auto fallback = loader->load(writePlugin(dir, "fallback", R"PY(
+import datetime
+
+def cb(sg, logger, event, args):
+    assert isinstance(event["created_at"], datetime.datetime), event
+    assert event["meta"] == {"new_value": "fin", "old_value": "ip"}, event["meta"]
+    assert event["entity"]["name"] == "Anim" and event["attribute_name"] == "sg_status_list", event
+    logger.info("fallback ok")
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb)
+)PY"),
+                               host.context());
+  ASSERT_TRUE(fallback.has_value()) << errorOf(fallback);
+  core::Event bare = makeEvent(78);
+  bare.json.clear();
+  EXPECT_TRUE((*fallback)->invoke(0, bare).ok);
+  EXPECT_EQ(host.count("fallback ok"), 1u);
+}
+
+TEST(PythonApi, ReloadRunsAFreshModuleOutsideSysModulesAndSysPath) {
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto id = writePlugin(dir, "reloading", R"PY(
+import os, sys
+assert __name__ not in sys.modules, "the plugin module is in sys.modules"
+assert os.path.dirname(os.path.abspath(__file__)) not in sys.path, "the plugin folder is on sys.path"
+counter = {"n": 0}
+
+def cb(sg, logger, event, args):
+    counter["n"] += 1
+    logger.info("count %d", counter["n"])
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb)
+)PY");
+  auto first = loader->load(id, host.context());
+  ASSERT_TRUE(first.has_value()) << errorOf(first);
+  auto event = makeEvent(1);
+  EXPECT_TRUE((*first)->invoke(0, event).ok);
+  auto event2 = makeEvent(2);
+  EXPECT_TRUE((*first)->invoke(0, event2).ok);
+  EXPECT_EQ(host.count("count 2"), 1u);
+
+  auto second = loader->load(id, host.context());
+  ASSERT_TRUE(second.has_value()) << errorOf(second);
+  first->reset();  // the old version goes when its last reference does
+  auto event3 = makeEvent(3);
+  EXPECT_TRUE((*second)->invoke(0, event3).ok);
+  EXPECT_EQ(host.count("count 1"), 2u);  // module state started over
+}
+
+}  // namespace
+}  // namespace sgeventd::plugins::python

@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+
+#include "shotgrid/client.h"
+#include "shotgrid/datetime.h"
+
+namespace sgeventd::shotgrid {
+namespace {
+
+using std::chrono::sys_days;
+using namespace std::chrono_literals;
+
+TEST(DateTime, Api3FormRoundTrips) {
+  const auto t = parseDateTime("2018-11-28T15:43:07Z");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(*t, sys_days{std::chrono::year{2018} / 11 / 28} + 15h + 43min + 7s);
+  EXPECT_EQ(formatDateTime(*t), "2018-11-28T15:43:07Z");
+  EXPECT_EQ(formatDate(*t), "2018-11-28");
+  EXPECT_TRUE(isApi3DateTime("2018-11-28T15:43:07Z"));
+}
+
+TEST(DateTime, RestAndWebhookForms) {
+  EXPECT_EQ(parseDateTime("2018-11-28 15:43:07 UTC"), parseDateTime("2018-11-28T15:43:07Z"));
+  const auto micro = parseDateTime("2018-11-28 15:43:07.250000");
+  ASSERT_TRUE(micro.has_value());
+  EXPECT_EQ(*micro - *parseDateTime("2018-11-28T15:43:07Z"), 250ms);
+}
+
+TEST(DateTime, RejectsOtherText) {
+  for (const char* bad : {"", "2018-11-28", "2018-13-28T15:43:07Z", "2018-11-28T15:43:07+02:00", "yesterday",
+                          "2018-02-30T00:00:00Z", "2018-11-28T15:43:07.Z"}) {
+    EXPECT_FALSE(parseDateTime(bad).has_value()) << bad;
+  }
+  EXPECT_FALSE(isApi3DateTime("2018-11-28 15:43:07Z"));
+  EXPECT_FALSE(isApi3DateTime("2018-11-28T15:43:07.1Z"));
+}
+
+TEST(EventFromJson, FullRecord) {
+  const Json record = Json::parse(R"({"attribute_name": "sg_status_list",
+    "created_at": "2018-11-28T15:43:07Z",
+    "entity": {"id": 11793, "name": "Art", "type": "Task"},
+    "event_type": "Shotgun_Task_Change", "id": 4044184,
+    "meta": {"attribute_name": "sg_status_list", "entity_id": 11793, "entity_type": "Task",
+             "field_data_type": "status_list", "new_value": "wtg", "old_value": "fin", "type": "attribute_change"},
+    "project": {"id": 1, "name": "Bunny", "type": "Project"},
+    "session_uuid": "e8b61250-f31b-11e8-bb75-0242ac110004", "type": "EventLogEntry",
+    "user": {"id": 42, "name": "Ford Escort", "type": "HumanUser"}})");
+  auto e = eventFromJson(record);
+  ASSERT_TRUE(e.has_value()) << e.error().message;
+  EXPECT_EQ(e->id, 4044184);
+  EXPECT_EQ(e->eventType, "Shotgun_Task_Change");
+  EXPECT_EQ(e->attributeName, "sg_status_list");
+  ASSERT_TRUE(e->entity.has_value());
+  EXPECT_EQ(e->entity->type, "Task");
+  EXPECT_EQ(e->entity->id, 11793);
+  EXPECT_EQ(e->entity->name, "Art");
+  EXPECT_EQ(e->user->type, "HumanUser");
+  EXPECT_EQ(e->user->id, 42);
+  EXPECT_EQ(e->project->name, "Bunny");
+  EXPECT_EQ(e->sessionUuid, "e8b61250-f31b-11e8-bb75-0242ac110004");
+  EXPECT_EQ(e->createdAt, parseDateTime("2018-11-28T15:43:07Z"));
+  EXPECT_EQ(Json::parse(e->metaJson), record["meta"]);
+  EXPECT_EQ(e->metaJson.find(' '), std::string::npos);  // compact
+  EXPECT_EQ(Json::parse(e->json), record);
+  EXPECT_EQ(e->json.find(": "), std::string::npos);
+}
+
+TEST(EventFromJson, NullsAndMissingFields) {
+  auto e = eventFromJson(Json::parse(R"({"id": 7, "event_type": "Shotgun_Shot_New", "attribute_name": null,
+      "entity": null, "user": null, "meta": null, "session_uuid": null, "created_at": null})"));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->id, 7);
+  EXPECT_FALSE(e->attributeName.has_value());
+  EXPECT_FALSE(e->entity.has_value());
+  EXPECT_FALSE(e->user.has_value());
+  EXPECT_FALSE(e->project.has_value());
+  EXPECT_FALSE(e->sessionUuid.has_value());
+  EXPECT_FALSE(e->createdAt.has_value());
+  EXPECT_EQ(e->metaJson, "null");
+
+  auto bare = eventFromJson(Json::parse(R"({"id": 8})"));
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_EQ(bare->eventType, "");
+  EXPECT_EQ(bare->metaJson, "null");
+  EXPECT_EQ(bare->json, R"({"id":8})");
+}
+
+TEST(EventFromJson, MultiEntityMetaIsKeptWhole) {
+  const Json record =
+      Json::parse(R"({"id": 9, "event_type": "Shotgun_Task_Change", "attribute_name": "task_assignees",
+    "meta": {"entity_id": 28786, "attribute_name": "task_assignees", "entity_type": "Task",
+             "field_data_type": "multi_entity", "type": "attribute_change",
+             "added": [{"status": "act", "valid": "valid", "type": "HumanUser", "id": 1}], "removed": []}})");
+  auto e = eventFromJson(record);
+  ASSERT_TRUE(e.has_value());
+  const Json meta = Json::parse(e->metaJson);
+  EXPECT_EQ(meta["added"][0]["id"], 1);
+  EXPECT_EQ(meta["removed"], Json::array());
+}
+
+TEST(EventFromJson, OddValuesDoNotFail) {
+  auto e = eventFromJson(Json::parse(R"({"id": 10, "event_type": 5, "entity": {"type": "Shot"},
+      "user": {"type": "HumanUser", "id": "x"}, "project": [1], "created_at": "not a date", "session_uuid": 3})"));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->eventType, "");
+  EXPECT_FALSE(e->entity.has_value());
+  EXPECT_FALSE(e->user.has_value());
+  EXPECT_FALSE(e->project.has_value());
+  EXPECT_FALSE(e->createdAt.has_value());
+  EXPECT_FALSE(e->sessionUuid.has_value());
+}
+
+TEST(EventFromJson, RecordWithoutIntegerIdIsAnError) {
+  for (const char* bad :
+       {R"({"event_type": "x"})", R"({"id": "5"})", R"({"id": 5.5})", R"({"id": null})", "[1]", "null"}) {
+    EXPECT_FALSE(eventFromJson(Json::parse(bad)).has_value()) << bad;
+  }
+}
+
+TEST(EventFields, AreTheOriginalDaemonsFields) {
+  EXPECT_EQ(eventFields(), (std::vector<std::string>{"id", "event_type", "attribute_name", "meta", "entity",
+                                                     "user", "project", "session_uuid", "created_at"}));
+}
+
+}  // namespace
+}  // namespace sgeventd::shotgrid
