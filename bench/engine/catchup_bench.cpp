@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
     std::cerr << "cannot fill the sim's event log\n";
     return 1;
   }
-  const double appendSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - appendStart).count();
+  const double appendSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - appendStart).count();
   const std::int64_t last = nlohmann::json::parse(appended->body)["last"].get<std::int64_t>();
 
   auto makeClient = [port] {
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
     auto client = makeClient();
     std::int64_t after = 0;
     while (after < last) {
-      auto page = client->findEvents(nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}), 500);
+      auto page = client->findEvents(
+          nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}), 500);
       if (!page || page->empty()) {
         std::cerr << "baseline read failed\n";
         return 1;
@@ -103,62 +105,85 @@ int main(int argc, char** argv) {
       after = page->back().id;
     }
   }
-  const double baseSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - baseStart).count();
+  const double baseSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - baseStart).count();
+
+  struct Run {
+    double seconds = 0;
+    double cpu = 0;
+    double idleCpu = 0;
+  };
+  // One catch-up from id 0 to the end of the log, with a fresh state database.
+  auto catchUp = [&](store::SyncMode sync, const std::string& name, int idle) -> std::optional<Run> {
+    const fs::path stateDir = dir / name;
+    fs::create_directories(stateDir);
+    auto store = store::StateStore::open((stateDir / "state.sqlite").string(), store::OpenMode::Daemon, sync);
+    if (!store) {
+      std::cerr << store.error().message << "\n";
+      return std::nullopt;
+    }
+    (void)(*store)->commit({{dir.string() + "/plugins", "noop", 0, {}}});
+    (void)(*store)->setHead(1);
+    auto logs = std::make_shared<core::MemoryLogFactory>(core::LogLevel::Warning);
+    plugins::HostContext host;
+    host.logs = logs;
+    host.makeClient = [makeClient](const std::string&, const std::string&) { return makeClient(); };
+    std::vector<plugins::PluginLoaderPtr> loaders;
+    loaders.push_back(plugins::native::makeNativeLoader());
+    plugins::PluginCatalog catalog({{dir.string() + "/plugins", dir / "plugins"}}, std::move(loaders), host);
+    CatalogSource source(catalog);
+    core::Shutdown shutdown;
+    engine::EngineOptions options;
+    options.fetcher.fetchInterval = 5s;
+    options.fetcher.lead = 10000;
+    options.windowCapacity = 12000;
+    engine::Engine engine(options, {**store, logs, core::systemClock(), shutdown, makeClient, source, {}});
+    Run run;
+    const double cpuStart = cpuSeconds();
+    const auto runStart = std::chrono::steady_clock::now();
+    if (!engine.start()) {
+      std::cerr << "engine did not start\n";
+      return std::nullopt;
+    }
+    for (;;) {
+      auto status = engine.status();
+      if (!status.plugins.empty() && status.plugins[0].cursor >= last) {
+        break;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count();
+    run.cpu = cpuSeconds() - cpuStart;
+    const double idleCpuStart = cpuSeconds();
+    std::this_thread::sleep_for(std::chrono::seconds(idle));
+    run.idleCpu = cpuSeconds() - idleCpuStart;
+    shutdown.request();
+    engine.stop();
+    return run;
+  };
 
   const long rssBefore = peakRssKiB();
-  auto store = store::StateStore::open((dir / "state.sqlite").string(), store::OpenMode::Daemon);
-  if (!store) {
-    std::cerr << store.error().message << "\n";
+  auto normal = catchUp(store::SyncMode::Normal, "normal", 0);
+  auto full = catchUp(store::SyncMode::Full, "full", idleSeconds);
+  if (!normal || !full) {
     return 1;
   }
-  (void)(*store)->commit({{dir.string() + "/plugins", "noop", 0, {}}});
-  (void)(*store)->setHead(1);
-  auto logs = std::make_shared<core::MemoryLogFactory>(core::LogLevel::Warning);
-  plugins::HostContext host;
-  host.logs = logs;
-  host.makeClient = [makeClient](const std::string&, const std::string&) { return makeClient(); };
-  std::vector<plugins::PluginLoaderPtr> loaders;
-  loaders.push_back(plugins::native::makeNativeLoader());
-  plugins::PluginCatalog catalog({{dir.string() + "/plugins", dir / "plugins"}}, std::move(loaders), host);
-  CatalogSource source(catalog);
-  core::Shutdown shutdown;
-  engine::EngineOptions options;
-  options.fetcher.fetchInterval = 5s;
-  options.fetcher.lead = 10000;
-  options.windowCapacity = 12000;
-  engine::Engine engine(options, {**store, logs, core::systemClock(), shutdown, makeClient, source, {}});
-  const double cpuStart = cpuSeconds();
-  const auto runStart = std::chrono::steady_clock::now();
-  if (!engine.start()) {
-    std::cerr << "engine did not start\n";
-    return 1;
-  }
-  for (;;) {
-    auto status = engine.status();
-    if (!status.plugins.empty() && status.plugins[0].cursor >= last) {
-      break;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  const double runSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count();
-  const double runCpu = cpuSeconds() - cpuStart;
-  const double idleCpuStart = cpuSeconds();
-  std::this_thread::sleep_for(std::chrono::seconds(idleSeconds));
-  const double idleCpu = cpuSeconds() - idleCpuStart;
-  shutdown.request();
-  engine.stop();
-
-  const double daemonRate = static_cast<double>(last) / runSeconds;
   const double baseRate = static_cast<double>(last) / baseSeconds;
-  std::cout << "events in the log:                  " << last << " (appended in " << appendSeconds << " s)\n"
-            << "baseline, client reads alone:       " << static_cast<long>(baseRate) << " events/s\n"
-            << "daemon catch-up, no-op plugin:      " << static_cast<long>(daemonRate) << " events/s ("
-            << runSeconds << " s, " << runCpu << " s CPU)\n"
-            << "ratio daemon / baseline:            " << daemonRate / baseRate << "\n"
-            << "idle CPU over " << idleSeconds << " s:                " << idleCpu << " s ("
-            << 100.0 * idleCpu / idleSeconds << " % of a core)\n"
-            << "peak RSS: before engine " << rssBefore / 1024 << " MiB, after catch-up " << peakRssKiB() / 1024
-            << " MiB\n";
+  const double fullRate = static_cast<double>(last) / full->seconds;
+  const double normalRate = static_cast<double>(last) / normal->seconds;
+  std::cout << "events in the log:                     " << last << " (appended in " << appendSeconds
+            << " s)\n"
+            << "baseline, client reads alone:          " << static_cast<long>(baseRate) << " events/s\n"
+            << "catch-up, state_sync=full (default):   " << static_cast<long>(fullRate) << " events/s ("
+            << full->seconds << " s, " << full->cpu << " s CPU), ratio to baseline " << fullRate / baseRate
+            << "\n"
+            << "catch-up, state_sync=normal:           " << static_cast<long>(normalRate) << " events/s ("
+            << normal->seconds << " s, " << normal->cpu << " s CPU), ratio to baseline "
+            << normalRate / baseRate << "\n"
+            << "idle CPU over " << idleSeconds << " s:                   " << full->idleCpu << " s ("
+            << 100.0 * full->idleCpu / idleSeconds << " % of a core)\n"
+            << "peak RSS: before the engine " << rssBefore / 1024 << " MiB, after both catch-ups "
+            << peakRssKiB() / 1024 << " MiB\n";
   fs::remove_all(dir);
   return 0;
 }

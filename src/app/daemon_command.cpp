@@ -1,6 +1,6 @@
 // foreground | start | stop | restart | plugins | demo
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <signal.h>
 #include <unistd.h>
@@ -28,8 +28,10 @@ struct SimFlags {
 void addSimFlags(CLI::App* cmd, SimFlags& flags) {
   cmd->add_flag("--with-sim", flags.withSim,
                 "Run against a simulated site started in this process (overrides [shotgun] server)");
-  cmd->add_option("--activity", flags.activity, "Simulated events per second with --with-sim")->capture_default_str();
-  cmd->add_option("--seconds", flags.seconds, "Stop by itself after this many seconds (0: run until stopped)");
+  cmd->add_option("--activity", flags.activity, "Simulated events per second with --with-sim")
+      ->capture_default_str();
+  cmd->add_option("--seconds", flags.seconds,
+                  "Stop by itself after this many seconds (0: run until stopped)");
 }
 
 int runForeground(config::DaemonConfig c, const SimFlags& flags) {
@@ -151,7 +153,8 @@ void registerDaemonCommands(CLI::App& root, CommandLine& cl) {
   auto* demo = root.add_subcommand(
       "demo", "Run the daemon on the example config against a simulated site with simulated artists");
   demo->add_option("--activity", demoFlags->activity, "Simulated events per second")->capture_default_str();
-  demo->add_option("--seconds", demoFlags->seconds, "Stop by itself after this many seconds (0: until Ctrl-C)");
+  demo->add_option("--seconds", demoFlags->seconds,
+                   "Stop by itself after this many seconds (0: until Ctrl-C)");
   demo->callback([&cl, demoFlags] {
     cl.action = [&cl, demoFlags] {
       CommandLine demoCl = cl;

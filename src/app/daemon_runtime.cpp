@@ -18,6 +18,7 @@
 #include "plugins/catalog.h"
 #include "plugins/change_watcher.h"
 #include "plugins/native/native_loader.h"
+#include "plugins/python/python_loader.h"
 #include "shotgrid/client.h"
 #include "store/legacy_import.h"
 #include "store/state_store.h"
@@ -39,7 +40,8 @@ shotgrid::ClientOptions clientOptions(const config::DaemonConfig& c, const std::
   return o;
 }
 
-engine::FailurePolicy failurePolicy(const config::RetrySettings& retry, std::chrono::seconds reactivateAfter) {
+engine::FailurePolicy failurePolicy(const config::RetrySettings& retry,
+                                    std::chrono::seconds reactivateAfter) {
   engine::FailurePolicy p;
   p.attempts = retry.attempts;
   p.backoff = {retry.backoffBase, retry.backoffCap};
@@ -71,14 +73,17 @@ engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
 std::vector<plugins::PluginPath> pluginPaths(const config::DaemonConfig& c) {
   std::vector<plugins::PluginPath> out;
   for (std::size_t i = 0; i < c.pluginPaths.size(); ++i) {
-    out.push_back({c.pluginPaths[i], i < c.resolvedPluginPaths.size() ? c.resolvedPluginPaths[i] : c.pluginPaths[i]});
+    out.push_back(
+        {c.pluginPaths[i], i < c.resolvedPluginPaths.size() ? c.resolvedPluginPaths[i] : c.pluginPaths[i]});
   }
   return out;
 }
 
 }  // namespace
 
-int runDaemon(const config::DaemonConfig& c, const RunOptions& options) {
+namespace {
+
+int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
   auto report = [&](bool ok, const std::string& message) {
     if (options.onStarted) {
       options.onStarted(ok, message);
@@ -105,7 +110,8 @@ int runDaemon(const config::DaemonConfig& c, const RunOptions& options) {
   auto log = (*logs)->get("engine");
   log->info(fmt::format("sgeventd {} starting with {}", SGEVENTD_VERSION, c.sourceFile));
 
-  auto store = store::StateStore::open(c.stateDatabase, store::OpenMode::Daemon);
+  auto store = store::StateStore::open(c.stateDatabase, store::OpenMode::Daemon,
+                                       c.stateSyncFull ? store::SyncMode::Full : store::SyncMode::Normal);
   if (!store) {
     log->critical("Cannot open the state database: " + store.error().message);
     report(false, store.error().message);
@@ -134,6 +140,22 @@ int runDaemon(const config::DaemonConfig& c, const RunOptions& options) {
   };
   std::vector<plugins::PluginLoaderPtr> loaders;
   loaders.push_back(plugins::native::makeNativeLoader());
+  // The interpreter starts here, on the main thread, without Python's signal handlers (SignalThread owns
+  // the signals), and releases the GIL at once so lanes can take it per call.
+  plugins::python::PythonSettings python;
+  python.sysPath = c.pythonPath;
+  python.venv = c.pythonVenv;
+  python.server = c.server;
+  python.httpProxy = c.proxyServer;
+  python.level = static_cast<core::LogLevel>(c.logLevel);
+  python.setLogLevel = [factory = *logs](const std::string& name, core::LogLevel level) {
+    factory->setLevel(name, level);
+  };
+  if (auto pythonLoader = plugins::python::makePythonLoader(python); pythonLoader) {
+    loaders.push_back(std::move(*pythonLoader));
+  } else {
+    log->error("Python plugins are disabled: " + pythonLoader.error().message);
+  }
   plugins::PluginCatalog catalog(pluginPaths(c), std::move(loaders), host);
   CatalogSource source(catalog);
 
@@ -141,18 +163,17 @@ int runDaemon(const config::DaemonConfig& c, const RunOptions& options) {
   if (c.timingLog) {
     auto timingLog = (*logs)->get("timing");
     timing = [timingLog](const engine::TimingRecord& r) {
-      timingLog->info(logging::formatTimingLine(r.eventId, r.createdAt.value_or(r.start), r.callbackLogger, r.start,
-                                                r.end, r.error));
+      timingLog->info(logging::formatTimingLine(r.eventId, r.createdAt.value_or(r.start), r.callbackLogger,
+                                                r.start, r.end, r.error));
     };
   }
 
-  engine::Engine engine(engineOptions(c),
-                        engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
-                                           [&c] {
-                                             return std::make_unique<shotgrid::Client>(
-                                                 clientOptions(c, c.scriptName, c.scriptKey));
-                                           },
-                                           source, timing});
+  engine::Engine engine(
+      engineOptions(c),
+      engine::EngineDeps{
+          **store, *logs, core::systemClock(), shutdown,
+          [&c] { return std::make_unique<shotgrid::Client>(clientOptions(c, c.scriptName, c.scriptKey)); },
+          source, timing});
   if (auto started = engine.start(); !started) {
     if (shutdown.requested()) {
       log->info("Stopped before the site answered.");
@@ -214,6 +235,17 @@ int runDaemon(const config::DaemonConfig& c, const RunOptions& options) {
   watchdog.join();
   log->info("Stopped.");
   return shutdown.exitCode();
+}
+
+}  // namespace
+
+int runDaemon(const config::DaemonConfig& c, const RunOptions& options) {
+  const int code = runWithPlugins(c, options);
+  // Every Python plugin, loader and lane is gone by now: the interpreter can go too.
+  if (plugins::python::pythonRunning()) {
+    plugins::python::finalizePython();
+  }
+  return code;
 }
 
 }  // namespace sgeventd::app

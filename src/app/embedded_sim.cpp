@@ -15,7 +15,8 @@ Expected<std::unique_ptr<EmbeddedSim>> EmbeddedSim::start(const config::DaemonCo
   options.scripts.push_back({config.scriptName, config.scriptKey});
   options.acceptAnyScript = true;
   // The site lives beside the daemon's state, so a second run finds the log the saved positions refer to.
-  options.dataFile = (std::filesystem::path(config.stateDatabase).parent_path() / "simulated-site.sqlite").string();
+  options.dataFile =
+      (std::filesystem::path(config.stateDatabase).parent_path() / "simulated-site.sqlite").string();
   auto site = sim::Site::open(options);
   if (!site) {
     return tl::unexpected(site.error());

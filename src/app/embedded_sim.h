@@ -18,7 +18,8 @@ namespace sgeventd::app {
 class EmbeddedSim {
  public:
   // Accepts the config's script and any script a plugin registers with (demo credentials are not secret).
-  static Expected<std::unique_ptr<EmbeddedSim>> start(const config::DaemonConfig& config, double eventsPerSecond);
+  static Expected<std::unique_ptr<EmbeddedSim>> start(const config::DaemonConfig& config,
+                                                      double eventsPerSecond);
   ~EmbeddedSim();
   std::string url() const;
 

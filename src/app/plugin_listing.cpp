@@ -43,7 +43,8 @@ int listPlugins(const config::DaemonConfig& c, std::ostream& out) {
       head = *h;
     }
   }
-  out << fmt::format("{:<28} {:<6} {:<12} {:>10} {:>8}  {}\n", "PLUGIN", "KIND", "STATUS", "CURSOR", "LAG", "FILE / REASON");
+  out << fmt::format("{:<28} {:<6} {:<12} {:>10} {:>8}  {}\n", "PLUGIN", "KIND", "STATUS", "CURSOR", "LAG",
+                     "FILE / REASON");
   for (std::size_t i = 0; i < c.pluginPaths.size(); ++i) {
     const fs::path folder = i < c.resolvedPluginPaths.size() ? c.resolvedPluginPaths[i] : c.pluginPaths[i];
     std::vector<fs::path> files;
@@ -57,8 +58,9 @@ int listPlugins(const config::DaemonConfig& c, std::ostream& out) {
       out << fmt::format("{}: cannot list: {}\n", folder.string(), ec.message());
       continue;
     }
-    std::sort(files.begin(), files.end(),
-              [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
+    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+      return a.filename().string() < b.filename().string();
+    });
     for (const auto& file : files) {
       const auto name = file.stem().string();
       const auto key = c.pluginPaths[i] + "::" + name;
@@ -78,8 +80,8 @@ int listPlugins(const config::DaemonConfig& c, std::ostream& out) {
           lag = std::to_string(std::max<std::int64_t>(0, *head - it->second.cursor));
         }
       }
-      out << fmt::format("{:<28} {:<6} {:<12} {:>10} {:>8}  {}\n", name, file.extension() == ".py" ? "python" : "native",
-                         status, cursor, lag, detail);
+      out << fmt::format("{:<28} {:<6} {:<12} {:>10} {:>8}  {}\n", name,
+                         file.extension() == ".py" ? "python" : "native", status, cursor, lag, detail);
     }
   }
   return 0;

@@ -1,5 +1,8 @@
 #include "config/daemon_config.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <unistd.h>
 
 #include <cctype>
@@ -37,6 +40,7 @@ const std::set<std::string> kDaemonKeys = {"pidfile",
                                            "retry_backoff_max",
                                            "reactivate_after",
                                            "strict_order",
+                                           "state_sync",
                                            "queue_size",
                                            "shutdown_timeout"};
 const std::set<std::string> kShotgunKeys = {"server",           "name",     "key",        "proxy_server",
@@ -282,6 +286,15 @@ void loadDaemonSection(Loader& in, DaemonConfig& c) {
   }
   if (auto v = in.boolean(s, "strict_order", Need::Optional)) {
     c.strictOrder = *v;
+  }
+  if (auto v = in.text(s, "state_sync", Need::Optional)) {
+    std::string mode = *v;
+    std::transform(mode.begin(), mode.end(), mode.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (mode == "full" || mode == "normal") {
+      c.stateSyncFull = mode == "full";
+    } else {
+      in.error(in.line(s, "state_sync"), "state_sync", "\"" + *v + "\" is not full or normal");
+    }
   }
   if (auto v = in.integer(s, "queue_size", Need::Optional, 1, kIntMax)) {
     c.queueSize = static_cast<int>(*v);

@@ -60,6 +60,9 @@ struct DaemonConfig {
   RetrySettings retry;
   std::chrono::seconds reactivateAfter{0};  // 0 = never
   bool strictOrder = false;
+  // `state_sync`: full (default) fsyncs every commit, surviving power loss; normal survives any process
+  // crash (kill -9) but may roll back the last commits on power loss (re-runs, never losses).
+  bool stateSyncFull = true;
   int queueSize = 1000;  // events buffered per lane
   std::chrono::milliseconds shutdownTimeout{30000};
 

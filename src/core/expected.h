@@ -28,10 +28,10 @@ template <class E>
 }  // namespace sgeventd
 
 // Propagates the error of an Expected-returning expression; evaluates to nothing on success.
-#define SGEVENTD_TRY(expr)                                  \
-  do {                                                      \
-    auto&& sgeventd_try_result_ = (expr);                   \
-    if (!sgeventd_try_result_) {                            \
-      return tl::unexpected(sgeventd_try_result_.error());  \
-    }                                                       \
+#define SGEVENTD_TRY(expr)                                 \
+  do {                                                     \
+    auto&& sgeventd_try_result_ = (expr);                  \
+    if (!sgeventd_try_result_) {                           \
+      return tl::unexpected(sgeventd_try_result_.error()); \
+    }                                                      \
   } while (0)

@@ -36,5 +36,4 @@ class LogFactory {
 };
 using LogFactoryPtr = std::shared_ptr<LogFactory>;
 
-
 }  // namespace sgeventd::core

@@ -18,8 +18,8 @@ Engine::Engine(EngineOptions options, EngineDeps deps)
 Engine::~Engine() { stop(); }
 
 LaneContext Engine::laneContext() {
-  return LaneContext{window_, gaps_, deps_.store, deps_.logs, deps_.clock, deps_.shutdown, deps_.makeClient,
-                     deps_.timing};
+  return LaneContext{window_,     gaps_,          deps_.store,      deps_.logs,
+                     deps_.clock, deps_.shutdown, deps_.makeClient, deps_.timing};
 }
 
 FailurePolicy Engine::policyFor(const std::string& pluginName) const {
@@ -79,8 +79,8 @@ Expected<void> Engine::start() {
     highestCursor = std::max(highestCursor, c.cursor);
     stored_[c.collection + "::" + c.plugin] = std::move(c);
   }
-  fetcher_ = std::make_unique<Fetcher>(options_.fetcher, deps_.makeClient(), window_, gaps_, log_, deps_.clock,
-                                       deps_.shutdown);
+  fetcher_ = std::make_unique<Fetcher>(options_.fetcher, deps_.makeClient(), window_, gaps_, log_,
+                                       deps_.clock, deps_.shutdown);
   auto storedHead = deps_.store.head();
   std::int64_t head = 0;
   if (storedHead && *storedHead) {
@@ -132,7 +132,8 @@ void Engine::refreshPlugins(bool force) {
       continue;
     }
     const auto state = slot.plugin ? store::PluginState::Active : store::PluginState::LoadFailed;
-    (void)deps_.store.setPluginStatus({slot.id.collection, slot.id.name, state, slot.loadError, deps_.clock->now()});
+    (void)deps_.store.setPluginStatus(
+        {slot.id.collection, slot.id.name, state, slot.loadError, deps_.clock->now()});
     Lane* lane = nullptr;
     if (options_.strictOrder && !lanes_.empty()) {
       lane = lanes_.front().get();

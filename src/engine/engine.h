@@ -90,7 +90,7 @@ class Engine {
   GapTracker gaps_;
   EventWindow window_;
   std::unique_ptr<Fetcher> fetcher_;
-  std::unique_ptr<shotgrid::Client> probe_;  // the plugin-refresh thread's own connection
+  std::unique_ptr<shotgrid::Client> probe_;          // the plugin-refresh thread's own connection
   std::map<std::string, store::Checkpoint> stored_;  // checkpoints read at start, by plugin key
 
   mutable std::mutex lanesMutex_;

@@ -40,7 +40,8 @@ void EventWindow::addLate(core::EventPtr event, std::chrono::steady_clock::time_
   bumpLocked();
 }
 
-void EventWindow::pruneLate(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration maxAge) {
+void EventWindow::pruneLate(std::chrono::steady_clock::time_point now,
+                            std::chrono::steady_clock::duration maxAge) {
   std::lock_guard lock(mutex_);
   for (auto it = late_.begin(); it != late_.end();) {
     it = (now - it->second.second > maxAge) ? late_.erase(it) : std::next(it);

@@ -52,8 +52,8 @@ void Fetcher::onFailure(const shotgrid::ClientError& error) {
   }
   const int every = std::max(options_.maxConnRetries, 1);
   const int attempt = (failures - 1) % every + 1;
-  const std::string line = fmt::format("Unable to connect to SG (attempt {} of {}): {}", attempt, every,
-                                       error.describe());
+  const std::string line =
+      fmt::format("Unable to connect to SG (attempt {} of {}): {}", attempt, every, error.describe());
   if (attempt == every) {
     // As the original: an ERROR (which may be e-mailed) and a long pause every max_conn_retries failures.
     log_->error(line);
@@ -119,8 +119,8 @@ bool Fetcher::pollHeadOnce() {
     if (e.id > previous + 1) {
       const auto open = gaps_.observe(previous + 1, e.id - 1, e.createdAt, now);
       if (!open.empty()) {
-        log_->info(fmt::format("Events {} not committed yet; watching them for up to {} s.", describeRanges(open),
-                               gaps_.timeout().count()));
+        log_->info(fmt::format("Events {} not committed yet; watching them for up to {} s.",
+                               describeRanges(open), gaps_.timeout().count()));
       } else {
         log_->debug(fmt::format("Events {}-{} never happened - ignoring.", previous + 1, e.id - 1));
       }
@@ -157,8 +157,8 @@ void Fetcher::recheckGapsOnce() {
     // Only the gap ids are asked for, so the cost is the gaps' size, whatever came after them.
     std::int64_t above = open[start].first - 1;
     for (;;) {
-      Json filters = Json::array({Json::array({"id", "greater_than", above}),
-                                  Json{{"filter_operator", "any"}, {"filters", any}}});
+      Json filters = Json::array(
+          {Json::array({"id", "greater_than", above}), Json{{"filter_operator", "any"}, {"filters", any}}});
       auto found = query(filters, options_.batchSize);
       if (!found || found->empty()) {
         break;
@@ -183,8 +183,8 @@ void Fetcher::expireGapsOnce() {
     if (r.first == r.last) {
       log_->warning(fmt::format("Timeout elapsed on backlog event id {}.", r.first));
     } else {
-      log_->warning(fmt::format("Timeout elapsed on backlog event ids {}-{} ({} ids never committed).", r.first,
-                                r.last, r.last - r.first + 1));
+      log_->warning(fmt::format("Timeout elapsed on backlog event ids {}-{} ({} ids never committed).",
+                                r.first, r.last, r.last - r.first + 1));
     }
   }
 }
@@ -193,7 +193,8 @@ void Fetcher::run() {
   while (!stopped()) {
     LanePositions lanes = positions_ ? positions_() : LanePositions{};
     bool full = false;
-    if (!lanes.any || window_.countAbove(lanes.fastest) < options_.lead) {
+    // Id distance bounds the event count from above (gaps only make it smaller), and costs nothing.
+    if (!lanes.any || window_.head() - lanes.fastest < static_cast<std::int64_t>(options_.lead)) {
       full = pollHeadOnce();
     } else {
       full = true;  // the lanes are busy with what is here; come back soon rather than after an interval

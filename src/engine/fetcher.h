@@ -47,14 +47,15 @@ struct FetcherStatus {
 
 class Fetcher {
  public:
-  Fetcher(FetcherOptions options, std::unique_ptr<shotgrid::Client> client, EventWindow& window, GapTracker& gaps,
-          core::LoggerPtr log, core::ClockPtr clock, core::Shutdown& shutdown);
+  Fetcher(FetcherOptions options, std::unique_ptr<shotgrid::Client> client, EventWindow& window,
+          GapTracker& gaps, core::LoggerPtr log, core::ClockPtr clock, core::Shutdown& shutdown);
   ~Fetcher();
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
 
   // The newest id in the log (0 for an empty log), retried like every other query until it answers or
-  // a stop is requested (then nullopt). `client` defaults to the fetcher's own; another thread passes its own.
+  // a stop is requested (then nullopt). `client` defaults to the fetcher's own; another thread passes its
+  // own.
   std::optional<std::int64_t> newestEventId(shotgrid::Client* client = nullptr);
 
   void setLanePositions(std::function<LanePositions()> positions) { positions_ = std::move(positions); }

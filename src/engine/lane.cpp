@@ -39,7 +39,10 @@ struct Lane::Member {
 };
 
 Lane::Lane(std::string name, LaneOptions options, LaneContext context)
-    : name_(std::move(name)), options_(options), context_(std::move(context)), log_(context_.logs->get("engine")) {}
+    : name_(std::move(name)),
+      options_(options),
+      context_(std::move(context)),
+      log_(context_.logs->get("engine")) {}
 
 Lane::~Lane() { stop(); }
 
@@ -54,8 +57,8 @@ void Lane::pause(std::chrono::steady_clock::duration d) {
   }
 }
 
-void Lane::addMember(plugins::PluginId id, plugins::PluginPtr plugin, std::string loadError, Progress progress,
-                     FailurePolicy policy, std::size_t position) {
+void Lane::addMember(plugins::PluginId id, plugins::PluginPtr plugin, std::string loadError,
+                     Progress progress, FailurePolicy policy, std::size_t position) {
   auto log = context_.logs->get("plugin." + id.name);
   auto member = std::make_shared<std::unique_ptr<Member>>(std::make_unique<Member>(
       std::move(id), std::move(plugin), std::move(loadError), std::move(progress), policy, std::move(log)));
@@ -85,9 +88,10 @@ void Lane::replacePlugin(const std::string& key, plugins::PluginPtr plugin, std:
         m->reactivateAt.reset();
         m->active = m->plugin != nullptr;
         m->reason = m->active ? "" : m->loadError;
-        (void)context_.store.setPluginStatus({m->id.collection, m->id.name,
-                                              m->active ? store::PluginState::Active : store::PluginState::LoadFailed,
-                                              m->reason, context_.clock->now()});
+        (void)context_.store.setPluginStatus(
+            {m->id.collection, m->id.name,
+             m->active ? store::PluginState::Active : store::PluginState::LoadFailed, m->reason,
+             context_.clock->now()});
       }
     });
   }
@@ -97,9 +101,8 @@ void Lane::replacePlugin(const std::string& key, plugins::PluginPtr plugin, std:
 void Lane::removeMember(const std::string& key) {
   {
     std::lock_guard lock(updatesMutex_);
-    updates_.push_back([this, key] {
-      std::erase_if(members_, [&](const auto& m) { return m->id.key() == key; });
-    });
+    updates_.push_back(
+        [this, key] { std::erase_if(members_, [&](const auto& m) { return m->id.key() == key; }); });
   }
   context_.window.poke();
 }
@@ -153,15 +156,15 @@ void Lane::deactivate(Member& m, const core::Event& event, std::size_t callback,
   m.resumeEvent = event.id;
   m.resumeCallback = callback;
   const auto& cb = m.plugin->callbacks()[callback];
-  m.reason = fmt::format("callback {} failed on event {} after {} attempt(s): {}", cb.name, event.id, attempts,
-                         error.substr(0, 500));
+  m.reason = fmt::format("callback {} failed on event {} after {} attempt(s): {}", cb.name, event.id,
+                         attempts, error.substr(0, 500));
   std::string when = "when its file changes or on SIGHUP";
   if (m.policy.reactivateAfter.count() > 0) {
     m.reactivateAt = std::chrono::steady_clock::now() + m.policy.reactivateAfter;
     when = fmt::format("in {} s, {}", m.policy.reactivateAfter.count(), when);
   }
-  log_->warning(fmt::format("Plugin {} deactivated: {}. It resumes at event {} {}.", m.id.name, m.reason, event.id,
-                            when));
+  log_->warning(fmt::format("Plugin {} deactivated: {}. It resumes at event {} {}.", m.id.name, m.reason,
+                            event.id, when));
   (void)context_.store.setPluginStatus(
       {m.id.collection, m.id.name, store::PluginState::Inactive, m.reason, context_.clock->now()});
 }
@@ -169,7 +172,8 @@ void Lane::deactivate(Member& m, const core::Event& event, std::size_t callback,
 Lane::Outcome Lane::processFor(Member& m, const core::Event& event) {
   const bool late = event.id <= m.progress.cursor();
   if (!late && event.id > m.progress.cursor() + 1) {
-    auto open = context_.gaps.observe(m.progress.cursor() + 1, event.id - 1, event.createdAt, context_.clock->now());
+    auto open =
+        context_.gaps.observe(m.progress.cursor() + 1, event.id - 1, event.createdAt, context_.clock->now());
     if (!open.empty()) {
       m.progress.backlogGaps(open);
     }
@@ -202,11 +206,11 @@ Lane::Outcome Lane::processFor(Member& m, const core::Event& event) {
       ++m.failures;
       const bool last = attempt >= std::max(m.policy.attempts, 1);
       const bool stopOnError = m.policy.stopOnError.value_or(cb.stopOnError);
-      (void)context_.store.recordFailure({m.id.collection, m.id.name, cb.name, event.id, attempt, outcome.error,
-                                          context_.clock->now(), last});
+      (void)context_.store.recordFailure({m.id.collection, m.id.name, cb.name, event.id, attempt,
+                                          outcome.error, context_.clock->now(), last});
       if (!last) {
-        m.log->warning(fmt::format("Callback {} failed on event {} (attempt {} of {}); retrying.", cb.name, event.id,
-                                   attempt, m.policy.attempts));
+        m.log->warning(fmt::format("Callback {} failed on event {} (attempt {} of {}); retrying.", cb.name,
+                                   event.id, attempt, m.policy.attempts));
         pause(m.backoff.delay(attempt));
         if (stopped()) {
           return Outcome::Interrupted;  // not done: it runs again after the restart
@@ -217,9 +221,10 @@ Lane::Outcome Lane::processFor(Member& m, const core::Event& event) {
         deactivate(m, event, i, attempt, outcome.error);
         return Outcome::Deactivated;
       }
-      m.log->error(fmt::format("Callback {} failed on event {} after {} attempt(s); stopOnError is off, so the "
-                               "event is recorded as failed and skipped.",
-                               cb.name, event.id, attempt));
+      m.log->error(
+          fmt::format("Callback {} failed on event {} after {} attempt(s); stopOnError is off, so the "
+                      "event is recorded as failed and skipped.",
+                      cb.name, event.id, attempt));
       break;
     }
   }
@@ -348,7 +353,8 @@ void Lane::commit(bool force) {
     }
     // The state must be durable before the lane moves on; wait for the disk rather than run ahead.
     if (!warned) {
-      log_->error(fmt::format("Could not commit the state of lane {}: {}; retrying.", name_, result.error().message));
+      log_->error(
+          fmt::format("Could not commit the state of lane {}: {}; retrying.", name_, result.error().message));
       warned = true;
     }
     if (stopped()) {
@@ -369,8 +375,8 @@ void Lane::publishStatus() {
   std::vector<MemberStatus> status;
   std::optional<std::pair<std::int64_t, std::int64_t>> positions;
   for (const auto& m : members_) {
-    status.push_back({m->id, m->progress.cursor(), m->progress.backlog().ranges(), m->plugin != nullptr, m->active,
-                      m->reason, m->processed, m->failures});
+    status.push_back({m->id, m->progress.cursor(), m->progress.backlog().ranges(), m->plugin != nullptr,
+                      m->active, m->reason, m->processed, m->failures});
     if (m->active) {
       const auto c = m->progress.cursor();
       positions = positions ? std::make_pair(std::min(positions->first, c), std::max(positions->second, c))

@@ -4,7 +4,8 @@
 
 namespace sgeventd::engine {
 
-std::vector<std::pair<std::int64_t, std::int64_t>> RangeSet::holes(std::int64_t first, std::int64_t last) const {
+std::vector<std::pair<std::int64_t, std::int64_t>> RangeSet::holes(std::int64_t first,
+                                                                   std::int64_t last) const {
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
   std::int64_t cursor = first;
   auto it = spans_.upper_bound(first);

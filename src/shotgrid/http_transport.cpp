@@ -113,7 +113,9 @@ void HttpTransport::configure() {
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stallSeconds);
   if (options_.acceptCompression) {
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    // gzip only: offered brotli, a server may pick it, and brotli at its default quality costs hundreds
+    // of milliseconds per 500-event page (measured against cpp-httplib: 600 ms against 2 ms for gzip).
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
   }
   if (options_.proxy && !options_.proxy->empty()) {
     curl_easy_setopt(h, CURLOPT_PROXY, options_.proxy->c_str());

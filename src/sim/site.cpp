@@ -346,7 +346,7 @@ HttpReply Site::handleApi3(std::string_view body) {
         break;
       case FaultKind::TruncatedJson:
         reply.status = 200;
-        reply.contentType = "application/json";
+        reply.contentType = HttpReply{}.contentType;
         reply.body = reply.body.substr(0, std::max<std::size_t>(1, reply.body.size() / 2));
         break;
       default:

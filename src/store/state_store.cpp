@@ -36,7 +36,7 @@ Expected<std::string> singleText(const Connection& db, const std::string& sql) {
   return *row ? statement->text(0) : std::string();
 }
 
-Expected<void> configureWritable(const Connection& db, const std::string& path) {
+Expected<void> configureWritable(const Connection& db, const std::string& path, SyncMode sync) {
   auto journal = singleText(db, "PRAGMA journal_mode = WAL");
   if (!journal) {
     return tl::unexpected(describeOpenError(path, journal.error()));
@@ -44,7 +44,8 @@ Expected<void> configureWritable(const Connection& db, const std::string& path) 
   if (*journal != "wal") {
     return fail("state database " + path + " cannot use WAL journaling (journal_mode is " + *journal + ")");
   }
-  SGEVENTD_TRY(db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"));
+  SGEVENTD_TRY(db.exec(sync == SyncMode::Full ? "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
+                                              : "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON"));
   auto check = singleText(db, "PRAGMA quick_check");
   if (!check) {
     return tl::unexpected(describeOpenError(path, check.error()));
@@ -72,7 +73,8 @@ Expected<void> configureReadOnly(const Connection& db, const std::string& path) 
 
 }  // namespace
 
-Expected<std::unique_ptr<StateStore>> StateStore::open(const std::string& path, OpenMode mode) {
+Expected<std::unique_ptr<StateStore>> StateStore::open(const std::string& path, OpenMode mode,
+                                                       SyncMode sync) {
   if (path.empty()) {
     return fail("no state database path given");
   }
@@ -114,7 +116,8 @@ Expected<std::unique_ptr<StateStore>> StateStore::open(const std::string& path, 
     return tl::unexpected(describeOpenError(path, db.error()));
   }
   sqlite3_busy_timeout(db->get(), kBusyTimeoutMs);
-  auto configured = mode == OpenMode::ReadOnly ? configureReadOnly(*db, path) : configureWritable(*db, path);
+  auto configured =
+      mode == OpenMode::ReadOnly ? configureReadOnly(*db, path) : configureWritable(*db, path, sync);
   if (!configured) {
     return tl::unexpected(configured.error());
   }

@@ -62,9 +62,14 @@ enum class OpenMode {
   Offline,   // read-write for `state set`; refuses when a daemon holds the lock
 };
 
+// How commits reach the disk: Full fsyncs each one (survives power loss); Normal leaves the WAL to the
+// OS between checkpoints (survives any process crash, may roll back the last commits on power loss).
+enum class SyncMode { Full, Normal };
+
 class StateStore {
  public:
-  static Expected<std::unique_ptr<StateStore>> open(const std::string& path, OpenMode mode);
+  static Expected<std::unique_ptr<StateStore>> open(const std::string& path, OpenMode mode,
+                                                    SyncMode sync = SyncMode::Full);
   virtual ~StateStore() = default;
 
   virtual Expected<std::vector<Checkpoint>> loadCheckpoints() = 0;

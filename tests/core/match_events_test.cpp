@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 using sgeventd::core::MatchAttrs;
-using sgeventd::core::MatchSpec;
 using sgeventd::core::matchesEvent;
+using sgeventd::core::MatchSpec;
 
 namespace {
 

@@ -81,11 +81,13 @@ class DaemonProcessTest : public ::testing::Test {
 
   void writeConfig() {
     std::ofstream conf(dir_ / "shotgunEventDaemon.conf");
-    conf << "[daemon]\npidFile: sgeventd.pid\neventIdFile: shotgunEventDaemon.id\nstate_database: state.sqlite\n"
+    conf << "[daemon]\npidFile: sgeventd.pid\neventIdFile: shotgunEventDaemon.id\nstate_database: "
+            "state.sqlite\n"
             "logMode: 1\nlogPath: logs\nlogFile: shotgunEventDaemon\nlogging: 20\ntiming_log: on\n"
             "conn_retry_sleep: 1\nmax_conn_retries: 3\nfetch_interval: 0.1\nmax_event_batch_size: 50\n"
             "backlog_timeout: 120\nretry_attempts: 1\nshutdown_timeout: 10\n"
-            "[shotgun]\nserver: http://127.0.0.1:" << port_
+            "[shotgun]\nserver: http://127.0.0.1:"
+         << port_
          << "\nname: sgeventd\nkey: sim-key\nuse_session_uuid: False\nrequest_timeout: 5\n"
             "[plugins]\npaths: plugins\n[emails]\nenabled: False\n";
   }
@@ -134,7 +136,8 @@ TEST_F(DaemonProcessTest, SigtermDrainsCommitsAndExitsZero) {
   EXPECT_LT(done.size(), static_cast<std::size_t>(last));  // it stopped mid-stream, not after draining all
   // Restarted, it continues exactly after the last committed event: no loss, no repeat.
   auto again = startDaemon();
-  ASSERT_TRUE(waitUntil([&] { return countedIds(countFile()).size() >= static_cast<std::size_t>(last); }, 60s));
+  ASSERT_TRUE(
+      waitUntil([&] { return countedIds(countFile()).size() >= static_cast<std::size_t>(last); }, 60s));
   again->signal(SIGTERM);
   EXPECT_EQ(again->wait(20s).value_or(-1), 0);
   const auto all = countedIds(countFile());
@@ -212,4 +215,40 @@ TEST_F(DaemonProcessTest, KillNineAtRandomMomentsLosesNothingAndRepeatsAtMostOnc
   EXPECT_EQ(times.begin()->first, 1);
   EXPECT_LE(duplicates, kKills);  // at most the in-flight event of each kill
   RecordProperty("duplicates", duplicates);
+}
+
+TEST_F(DaemonProcessTest, PythonAndNativePluginsRunSideBySideAndAreListed) {
+  {
+    // A plugin written for the original daemon, unchanged: positional matchEvents, args, a logger.
+    std::ofstream py(dir_ / "plugins/record_ids.py");
+    py << "import os\n"
+          "def registerCallbacks(reg):\n"
+          "    reg.registerCallback('sgeventd', 'sim-key', record, {'*': None}, "
+          "{'out': os.environ['SGEVENTD_PY_FILE']})\n"
+          "def record(sg, logger, event, args):\n"
+          "    logger.info('python saw %d', event['id'])\n"
+          "    assert event['created_at'].tzinfo is not None\n"
+          "    with open(args['out'], 'a') as f:\n"
+          "        f.write('%d\\n' % event['id'])\n";
+  }
+  const auto pyFile = dir_ / "python.txt";
+  auto daemon = startDaemon({{"SGEVENTD_PY_FILE", pyFile.string()}});
+  ASSERT_TRUE(waitUntil([&] { return pluginStarted() && slurp(dir_ / "logs/shotgunEventDaemon").find(
+                                                           "Plugin record_ids") != std::string::npos; }))
+      << slurp(dir_ / "daemon.stderr");
+  const auto last = appendEvents(30);
+  ASSERT_TRUE(waitUntil([&] {
+    return countedIds(countFile()).size() == static_cast<std::size_t>(last) &&
+           countedIds(pyFile).size() == static_cast<std::size_t>(last);
+  })) << slurp(dir_ / "daemon.stderr");
+  EXPECT_NE(slurp(dir_ / "logs/plugin.record_ids").find("python saw 1"), std::string::npos);
+
+  std::string listing;
+  ASSERT_EQ(sgeventd::testing::runCommand({SGEVENTD_BINARY, "-c", config().string(), "plugins"}, listing), 0);
+  EXPECT_NE(listing.find("count_events"), std::string::npos) << listing;
+  EXPECT_NE(listing.find("record_ids"), std::string::npos) << listing;
+  EXPECT_NE(listing.find("python"), std::string::npos) << listing;
+  EXPECT_NE(listing.find("active"), std::string::npos) << listing;
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(20s).value_or(-1), 0);
 }

@@ -115,15 +115,16 @@ class EngineSiteTest : public ::testing::Test {
 
   void startEngine(engine::EngineOptions o) {
     engine_ = std::make_unique<engine::Engine>(
-        o, engine::EngineDeps{*store_, logs_, core::systemClock(), shutdown_, [this] { return client(); }, source_,
-                              {}});
+        o, engine::EngineDeps{
+               *store_, logs_, core::systemClock(), shutdown_, [this] { return client(); }, source_, {}});
     auto started = engine_->start();
     ASSERT_TRUE(started) << started.error().message;
   }
 
   std::shared_ptr<RecordingPlugin> addPlugin(const std::string& name) {
     auto p = std::make_shared<RecordingPlugin>(
-        name, std::vector<plugins::CallbackInfo>{{"cb", core::MatchSpec::all(), true}}, journal_, journalMutex_);
+        name, std::vector<plugins::CallbackInfo>{{"cb", core::MatchSpec::all(), true}}, journal_,
+        journalMutex_);
     source_.add(p);
     return p;
   }
@@ -201,7 +202,7 @@ TEST_F(EngineSiteTest, LateCommitsAreDeliveredOnceWithoutRefetchingWhatFollows) 
   startEngine(options());
   site_->appendSyntheticEvents(5);  // 1-5
   ASSERT_TRUE(waitUntil([&] { return seen("a").size() == 5 && seen("b").size() == 5; }));
-  const auto late = site_->hideNext(3);  // 6-8 are written but commit late
+  const auto late = site_->hideNext(3);   // 6-8 are written but commit late
   site_->appendSyntheticEvents(3 + 400);  // 6-408, of which 6-8 are invisible
   ASSERT_TRUE(waitUntil([&] { return seen("a").size() == 5 + 400 && seen("b").size() == 5 + 400; }));
   // While 6-8 are open, each re-check costs a query for those ids only, never the 400 events after them.
@@ -231,7 +232,8 @@ TEST_F(EngineSiteTest, NeverCommittedIdsExpireOnceAndTheBacklogEmpties) {
   site_->hideNext(2, sim::HideSpec::never());
   site_->appendSyntheticEvents(12);  // 1-12, 1-2 never commit
   ASSERT_TRUE(waitUntil([&] { return seen("a").size() == 10; }));
-  ASSERT_TRUE(waitUntil([&] { return logs_->sink().count("Timeout elapsed on backlog event ids 1-2") == 1; }));
+  ASSERT_TRUE(
+      waitUntil([&] { return logs_->sink().count("Timeout elapsed on backlog event ids 1-2") == 1; }));
   ASSERT_TRUE(waitUntil([&] { return store_->loadCheckpoint("/plugins", "a")->value().gaps.empty(); }));
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(logs_->sink().count("Timeout elapsed"), 1u);  // once per range, not once per loop
@@ -319,7 +321,8 @@ TEST_F(EngineSiteTest, StrictOrderRunsEveryPluginInOneLaneInTheOriginalsOrder) {
   site_->appendSyntheticEvents(3);
   ASSERT_TRUE(waitUntil([&] { return seen("a").size() == 3 && seen("b").size() == 3; }));
   std::lock_guard lock(*journalMutex_);
-  EXPECT_EQ(*journal_, (std::vector<std::string>{"a.cb:1", "b.cb:1", "a.cb:2", "b.cb:2", "a.cb:3", "b.cb:3"}));
+  EXPECT_EQ(*journal_,
+            (std::vector<std::string>{"a.cb:1", "b.cb:1", "a.cb:2", "b.cb:2", "a.cb:3", "b.cb:3"}));
 }
 
 TEST_F(EngineSiteTest, RestartResumesAtTheCheckpointAndNewPluginsStartAtTheHead) {
@@ -334,8 +337,8 @@ TEST_F(EngineSiteTest, RestartResumesAtTheCheckpointAndNewPluginsStartAtTheHead)
   core::Shutdown fresh;
   addPlugin("b");  // new: starts at the head
   engine_ = std::make_unique<engine::Engine>(
-      options(), engine::EngineDeps{*store_, logs_, core::systemClock(), fresh, [this] { return client(); }, source_,
-                                    {}});
+      options(), engine::EngineDeps{
+                     *store_, logs_, core::systemClock(), fresh, [this] { return client(); }, source_, {}});
   ASSERT_TRUE(engine_->start());
   ASSERT_TRUE(waitUntil([&] { return seen("a").size() == 10; }));
   site_->appendSyntheticEvents(1);

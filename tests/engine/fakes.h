@@ -24,7 +24,8 @@ class FakeStateStore final : public store::StateStore {
     }
     return out;
   }
-  Expected<std::optional<store::Checkpoint>> loadCheckpoint(const std::string& c, const std::string& p) override {
+  Expected<std::optional<store::Checkpoint>> loadCheckpoint(const std::string& c,
+                                                            const std::string& p) override {
     std::lock_guard lock(mutex_);
     auto it = checkpoints_.find(c + "::" + p);
     if (it == checkpoints_.end()) {
@@ -83,7 +84,9 @@ class FakeStateStore final : public store::StateStore {
     }
     return std::optional<std::int64_t>{head_.load()};
   }
-  Expected<std::optional<std::string>> meta(const std::string&) override { return std::optional<std::string>{}; }
+  Expected<std::optional<std::string>> meta(const std::string&) override {
+    return std::optional<std::string>{};
+  }
   Expected<void> setMeta(const std::string&, const std::string&) override { return {}; }
 
   store::Checkpoint checkpoint(const std::string& key) {
@@ -115,7 +118,9 @@ class RecordingPlugin final : public plugins::Plugin {
 
   RecordingPlugin(std::string name, std::vector<plugins::CallbackInfo> callbacks,
                   std::shared_ptr<std::vector<std::string>> journal, std::shared_ptr<std::mutex> journalMutex)
-      : callbacks_(std::move(callbacks)), journal_(std::move(journal)), journalMutex_(std::move(journalMutex)) {
+      : callbacks_(std::move(callbacks)),
+        journal_(std::move(journal)),
+        journalMutex_(std::move(journalMutex)) {
     id_.collection = "/plugins";
     id_.name = std::move(name);
     id_.path = "/plugins/" + id_.name + ".so";

@@ -167,7 +167,7 @@ TEST_F(LaneTest, StopOnErrorDeactivatesThenReactivatesAtTheFailedCallback) {
   broken = false;
   ASSERT_TRUE(waitUntil([&] { return store.checkpoint("/plugins::a").cursor == 13; }));
   lane.stop();
-  EXPECT_EQ(countOf("a.first:12"), 1u);  // resumed at the callback that failed
+  EXPECT_EQ(countOf("a.first:12"), 1u);   // resumed at the callback that failed
   EXPECT_EQ(countOf("a.second:12"), 3u);  // two failed attempts, then success after reactivation
   auto failures = store.failureList();
   ASSERT_EQ(failures.size(), 2u);

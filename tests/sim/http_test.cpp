@@ -54,7 +54,7 @@ TEST_F(HttpTest, ServesApi3WithJsonContentTypeAndAPathPrefix) {
   auto res = post("info");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
-  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json; charset=utf-8");
   EXPECT_EQ(Json::parse(res->body)["results"]["version"], Json::array({8, 50, 0}));
   res = post("read", eventQuery(0), "/prefix/api3/json");
   ASSERT_TRUE(res);

@@ -34,7 +34,7 @@ class Api3Test : public ::testing::Test {
 TEST_F(Api3Test, InfoNeedsNoAuthAndReportsAModernVersion) {
   const HttpReply reply = site_->handleApi3(R"({"method_name":"info","params":[]})");
   EXPECT_EQ(reply.status, 200);
-  EXPECT_EQ(reply.contentType, "application/json");
+  EXPECT_EQ(reply.contentType, "application/json; charset=utf-8");
   const Json info = Json::parse(reply.body)["results"];
   EXPECT_EQ(info["version"], Json::array({8, 50, 0}));
   EXPECT_EQ(info["full_version"], Json::array({8, 50, 0, 0}));
