@@ -1,5 +1,7 @@
 #include "core/shutdown.h"
 
+#include <algorithm>
+
 namespace sgeventd::core {
 
 void Shutdown::request(int exitCode) {
@@ -16,6 +18,17 @@ void Shutdown::request(int exitCode) {
 bool Shutdown::waitFor(std::chrono::steady_clock::duration timeout) {
   std::unique_lock lock(mutex_);
   return cv_.wait_for(lock, timeout, [this] { return requested_.load(); });
+}
+
+void Shutdown::pauseFor(std::chrono::steady_clock::duration d, const Shutdown& other) {
+  const auto deadline = std::chrono::steady_clock::now() + d;
+  while (!requested() && !other.requested()) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) {
+      return;
+    }
+    waitFor(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
+  }
 }
 
 void Shutdown::wait() {

@@ -16,6 +16,11 @@ class Shutdown {
   bool waitFor(std::chrono::steady_clock::duration timeout);
   void wait();
 
+  // Sleeps up to `d`, returning early once this object or `other` (the daemon-wide stop, typically)
+  // is requested. A component stopped on its own (a lane, the fetcher) owns the first and polls the
+  // second in short slices.
+  void pauseFor(std::chrono::steady_clock::duration d, const Shutdown& other);
+
  private:
   std::atomic<bool> requested_{false};
   std::atomic<int> exitCode_{0};

@@ -31,17 +31,7 @@ Fetcher::Fetcher(FetcherOptions options, std::unique_ptr<shotgrid::Client> clien
 
 Fetcher::~Fetcher() { stop(); }
 
-void Fetcher::pause(std::chrono::steady_clock::duration d) {
-  const auto deadline = std::chrono::steady_clock::now() + d;
-  while (!stopped()) {
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) {
-      return;
-    }
-    // Two stop sources: this fetcher's own and the daemon's; poll the second in short slices.
-    stopSignal_.waitFor(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
-  }
-}
+void Fetcher::pause(std::chrono::steady_clock::duration d) { stopSignal_.pauseFor(d, shutdown_); }
 
 void Fetcher::onFailure(const shotgrid::ClientError& error) {
   int failures = 0;
@@ -219,12 +209,10 @@ void Fetcher::run() {
 }
 
 void Fetcher::start() {
-  stopping_ = false;
   thread_ = std::thread([this] { run(); });
 }
 
 void Fetcher::stop() {
-  stopping_ = true;
   stopSignal_.request();
   if (thread_.joinable()) {
     thread_.join();

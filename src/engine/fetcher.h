@@ -80,7 +80,7 @@ class Fetcher {
   void onSuccess();
   // Sleeps up to `d`, returning early on a stop or shutdown request.
   void pause(std::chrono::steady_clock::duration d);
-  bool stopped() const { return stopping_ || shutdown_.requested(); }
+  bool stopped() const { return stopSignal_.requested() || shutdown_.requested(); }
 
   FetcherOptions options_;
   std::unique_ptr<shotgrid::Client> client_;
@@ -93,7 +93,6 @@ class Fetcher {
   std::function<void(std::int64_t)> headListener_;
   core::Backoff backoff_;
 
-  std::atomic<bool> stopping_{false};
   core::Shutdown stopSignal_;  // wakes this fetcher's pauses on stop()
   std::thread thread_;
   std::chrono::steady_clock::time_point lastRecheck_{};

@@ -46,16 +46,7 @@ Lane::Lane(std::string name, LaneOptions options, LaneContext context)
 
 Lane::~Lane() { stop(); }
 
-void Lane::pause(std::chrono::steady_clock::duration d) {
-  const auto deadline = std::chrono::steady_clock::now() + d;
-  while (!stopped()) {
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) {
-      return;
-    }
-    stopSignal_.waitFor(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
-  }
-}
+void Lane::pause(std::chrono::steady_clock::duration d) { stopSignal_.pauseFor(d, context_.shutdown); }
 
 void Lane::addMember(plugins::PluginId id, plugins::PluginPtr plugin, std::string loadError,
                      Progress progress, FailurePolicy policy, std::size_t position) {
@@ -414,7 +405,6 @@ void Lane::start() {
 }
 
 void Lane::requestStop() {
-  stopping_ = true;
   stopSignal_.request();
   context_.window.poke();
 }

@@ -99,7 +99,7 @@ class Lane {
   enum class Outcome { Done, Deactivated, Interrupted };
 
   void run();
-  bool stopped() const { return stopping_ || context_.shutdown.requested(); }
+  bool stopped() const { return stopSignal_.requested() || context_.shutdown.requested(); }
   void pause(std::chrono::steady_clock::duration d);
   void applyUpdates();
   void reactivateDue();
@@ -130,7 +130,6 @@ class Lane {
   std::vector<MemberStatus> status_;
   std::optional<std::pair<std::int64_t, std::int64_t>> positions_;
 
-  std::atomic<bool> stopping_{false};
   core::Shutdown stopSignal_;
   std::thread thread_;
 };

@@ -166,6 +166,33 @@ ApiResult<Json> normalize(const Site::State& st, const std::string& method, cons
   return value;
 }
 
+// A written field: its schema (a field new to the type is inferred from the value and added to the
+// type's schema) and its normalized value.
+struct WrittenField {
+  const FieldSchema* schema;
+  Json value;
+};
+
+ApiResult<WrittenField> writtenField(Site::State& st, const std::string& method, const std::string& type,
+                                     EntitySchema& es, const std::string& name, const Json& value) {
+  const FieldSchema* fs = es.field(name);
+  FieldSchema inferred;
+  if (!fs) {
+    inferred = inferFieldSchema(value);
+    fs = &inferred;
+  }
+  auto v = normalize(st, method, type, name, *fs, value);
+  if (!v) {
+    return tl::unexpected(v.error());
+  }
+  if (fs == &inferred) {
+    es.fields[name] = inferred;
+    st.dirtyFields.insert({type, name});
+    fs = es.field(name);
+  }
+  return WrittenField{fs, std::move(*v)};
+}
+
 Json withValid(const Site::State& st, const Json& links) {
   Json out = Json::array();
   for (const auto& l : links) {
@@ -222,21 +249,11 @@ ApiResult<Json> Site::State::createLocked(const std::string& type, const Json& f
     if (name == "id" || name == "type") {
       continue;
     }
-    const FieldSchema* fs = es.field(name);
-    FieldSchema inferred;
-    if (!fs) {
-      inferred = inferFieldSchema(value);
-      fs = &inferred;
+    auto written = writtenField(*this, "create", type, es, name, value);
+    if (!written) {
+      return tl::unexpected(written.error());
     }
-    auto v = normalize(*this, "create", type, name, *fs, value);
-    if (!v) {
-      return tl::unexpected(v.error());
-    }
-    if (fs == &inferred) {
-      es.fields[name] = inferred;
-      dirtyFields.insert({type, name});
-    }
-    stored[name] = std::move(*v);
+    stored[name] = std::move(written->value);
   }
   EntityTable& table = tables[type];
   EntityRow row;
@@ -314,20 +331,12 @@ ApiResult<Json> Site::State::updateLocked(const std::string& type, std::int64_t 
     if (name == "id" || name == "type") {
       continue;
     }
-    const FieldSchema* fs = es.field(name);
-    FieldSchema inferred;
-    if (!fs) {
-      inferred = inferFieldSchema(value);
-      fs = &inferred;
+    auto written = writtenField(*this, "update", type, es, name, value);
+    if (!written) {
+      return tl::unexpected(written.error());
     }
-    auto v = normalize(*this, "update", type, name, *fs, value);
-    if (!v) {
-      return tl::unexpected(v.error());
-    }
-    if (fs == &inferred) {
-      es.fields[name] = inferred;
-      dirtyFields.insert({type, name});
-    }
+    const FieldSchema* fs = written->schema;
+    auto v = &written->value;
     if (fs->type == DataType::MultiEntity) {
       const std::string mode = modes.is_object() ? modes.value(name, "set") : "set";
       if (mode != "set" && mode != "add" && mode != "remove") {
