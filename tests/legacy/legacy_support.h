@@ -1,6 +1,7 @@
 #pragma once
 // Helpers of the legacy tests: a temporary folder, the Python pickle writer, files as bytes.
 #include <gtest/gtest.h>
+#include "../support/temp_dir.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,27 +14,7 @@
 
 namespace sgeventd::store::legacytest {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sgeventd-legacy-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) {
-      path_ = pattern;
-    }
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) {
-      std::filesystem::remove_all(path_, ec);
-    }
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = ::sgeventd::testing::TempDir;
 
 inline std::string shellQuote(const std::string& text) {
   std::string out = "'";
