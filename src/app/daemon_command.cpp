@@ -15,6 +15,7 @@
 #include "app/embedded_sim.h"
 #include "app/load_config.h"
 #include "app/plugin_listing.h"
+#include "app/signal_thread.h"
 
 namespace sgeventd::app {
 namespace {
@@ -35,6 +36,7 @@ void addSimFlags(CLI::App* cmd, SimFlags& flags) {
 }
 
 int runForeground(config::DaemonConfig c, const SimFlags& flags) {
+  blockDaemonSignals();  // before the sim's and the timer's threads exist
   std::unique_ptr<EmbeddedSim> sim;
   if (flags.withSim) {
     auto started = EmbeddedSim::start(c, flags.activity);

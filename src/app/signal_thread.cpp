@@ -18,9 +18,14 @@ sigset_t handledSignals() {
 
 }  // namespace
 
-SignalThread::SignalThread(core::Shutdown& shutdown) : shutdown_(shutdown) {
+void blockDaemonSignals() {
   sigset_t set = handledSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+SignalThread::SignalThread(core::Shutdown& shutdown) : shutdown_(shutdown) {
+  blockDaemonSignals();
+  sigset_t set = handledSignals();
   signal(SIGPIPE, SIG_IGN);  // a closed socket is an error value, not a death
   thread_ = std::thread([this, set] {
     while (!done_) {

@@ -8,6 +8,11 @@
 
 namespace sgeventd::app {
 
+// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and every thread it starts afterwards. Call it
+// before starting any thread that lives alongside the daemon (the embedded sim, a run timer): a signal
+// the kernel hands to a thread that does not block it would kill the process.
+void blockDaemonSignals();
+
 class SignalThread {
  public:
   explicit SignalThread(core::Shutdown& shutdown);

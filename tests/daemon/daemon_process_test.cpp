@@ -58,7 +58,7 @@ class DaemonProcessTest : public ::testing::Test {
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "plugins");
-    fs::copy_file(fs::path(SGEVENTD_BUILD_DIR) / "examples/plugins/native/count_events.so",
+    fs::copy_file(fs::path(SGEVENTD_BUILD_DIR) / "test-plugins/count_events.so",
                   dir_ / "plugins/count_events.so");
     sim_ = std::make_unique<Process>(std::vector<std::string>{SGEVENTD_BINARY, "sim", "--port", "0"},
                                      std::map<std::string, std::string>{}, (dir_ / "sim.stderr").string());
@@ -233,9 +233,10 @@ TEST_F(DaemonProcessTest, PythonAndNativePluginsRunSideBySideAndAreListed) {
   }
   const auto pyFile = dir_ / "python.txt";
   auto daemon = startDaemon({{"SGEVENTD_PY_FILE", pyFile.string()}});
-  ASSERT_TRUE(waitUntil([&] { return pluginStarted() && slurp(dir_ / "logs/shotgunEventDaemon").find(
-                                                           "Plugin record_ids") != std::string::npos; }))
-      << slurp(dir_ / "daemon.stderr");
+  ASSERT_TRUE(waitUntil([&] {
+    return pluginStarted() &&
+           slurp(dir_ / "logs/shotgunEventDaemon").find("Plugin record_ids") != std::string::npos;
+  })) << slurp(dir_ / "daemon.stderr");
   const auto last = appendEvents(30);
   ASSERT_TRUE(waitUntil([&] {
     return countedIds(countFile()).size() == static_cast<std::size_t>(last) &&

@@ -15,6 +15,7 @@ using testing::TempDir;
 using testing::TestHost;
 
 constexpr const char* kExamples = SGEVENTD_BUILD_DIR "/examples/plugins/native/";
+constexpr const char* kTestPlugins = SGEVENTD_BUILD_DIR "/test-plugins/";
 
 std::string readAll(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -51,7 +52,7 @@ TEST(ExamplePlugins, CountEventsAppendsOneLinePerCallAndFailsTheAskedIds) {
   ScopedEnv failing("SGEVENTD_COUNT_FAIL_IDS", "3, 5");
   TestHost host;
   native::NativeLoader loader;
-  auto plugin = loader.load(idFor(std::string(kExamples) + "count_events.so"), host.context());
+  auto plugin = loader.load(idFor(std::string(kTestPlugins) + "count_events.so"), host.context());
   ASSERT_TRUE(plugin.has_value()) << plugin.error().message;
   EXPECT_TRUE((*plugin)->invoke(0, makeEvent(1)).ok);
   EXPECT_TRUE((*plugin)->invoke(0, makeEvent(2)).ok);
@@ -66,7 +67,7 @@ TEST(ExamplePlugins, CountEventsWithoutItsFileRefusesToLoad) {
   ::unsetenv("SGEVENTD_COUNT_FILE");
   TestHost host;
   native::NativeLoader loader;
-  auto plugin = loader.load(idFor(std::string(kExamples) + "count_events.so"), host.context());
+  auto plugin = loader.load(idFor(std::string(kTestPlugins) + "count_events.so"), host.context());
   ASSERT_FALSE(plugin.has_value());
   EXPECT_NE(plugin.error().message.find("SGEVENTD_COUNT_FILE"), std::string::npos) << plugin.error().message;
 }
