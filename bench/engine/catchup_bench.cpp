@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "../../tests/daemon/process.h"
+#include "app/catalog_source.h"
 #include "core/memory_log.h"
 #include "engine/engine.h"
 #include "plugins/catalog.h"
@@ -38,17 +39,6 @@ long peakRssKiB() {
   getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss;
 }
-
-class CatalogSource final : public engine::PluginSource {
- public:
-  explicit CatalogSource(plugins::PluginCatalog& c) : catalog_(c) {}
-  std::vector<engine::PluginSlot> refresh(bool force) override {
-    return force ? catalog_.forceReload() : catalog_.refresh();
-  }
-
- private:
-  plugins::PluginCatalog& catalog_;
-};
 
 }  // namespace
 
@@ -131,7 +121,7 @@ int main(int argc, char** argv) {
     std::vector<plugins::PluginLoaderPtr> loaders;
     loaders.push_back(plugins::native::makeNativeLoader());
     plugins::PluginCatalog catalog({{dir.string() + "/plugins", dir / "plugins"}}, std::move(loaders), host);
-    CatalogSource source(catalog);
+    app::CatalogSource source(catalog);
     core::Shutdown shutdown;
     engine::EngineOptions options;
     options.fetcher.fetchInterval = 5s;

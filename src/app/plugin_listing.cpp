@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "plugins/catalog.h"
 #include "store/state_store.h"
 
 namespace sgeventd::app {
@@ -13,12 +14,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The extensions of the loaders the daemon installs (native, Python).
 bool isPluginFile(const fs::directory_entry& entry) {
-  const auto name = entry.path().filename().string();
   const auto ext = entry.path().extension().string();
-  std::error_code ec;
-  return !name.empty() && name[0] != '.' && (ext == ".so" || ext == ".py") && entry.is_regular_file(ec) &&
-         name != "__init__.py";
+  return (ext == ".so" || ext == ".py") && plugins::classifyEntry(entry.path()) == plugins::EntryKind::Plugin;
 }
 
 }  // namespace

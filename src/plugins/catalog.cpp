@@ -98,6 +98,18 @@ void PluginCatalog::noteSkipped(const std::filesystem::path& file, const std::st
   }
 }
 
+EntryKind classifyEntry(const std::filesystem::path& file) {
+  const std::string basename = file.filename().string();
+  if (basename.empty() || basename.front() == '.') {
+    return EntryKind::Hidden;
+  }
+  if (file.stem() == "__init__") {
+    return EntryKind::PackageMarker;
+  }
+  std::error_code error;
+  return std::filesystem::is_regular_file(file, error) ? EntryKind::Plugin : EntryKind::NotAFile;
+}
+
 std::map<std::string, PluginCatalog::Candidate> PluginCatalog::listCandidates(Collection& collection,
                                                                               bool& listed) {
   std::map<std::string, Candidate> candidates;
@@ -107,20 +119,19 @@ std::map<std::string, PluginCatalog::Candidate> PluginCatalog::listCandidates(Co
   for (; !error && it != end; it.increment(error)) {
     const auto& file = it->path();
     const std::string basename = file.filename().string();
-    if (basename.empty() || basename.front() == '.') {
-      continue;
-    }
     PluginLoader* loader = loaderFor(file);
     if (loader == nullptr) {
       continue;
     }
-    if (file.stem() == "__init__") {
+    const EntryKind kind = classifyEntry(file);
+    if (kind == EntryKind::Hidden) {
+      continue;
+    }
+    if (kind == EntryKind::PackageMarker) {
       noteSkipped(file, "a package marker is not a plugin", false);
       continue;
     }
-    std::error_code typeError;
-    if (!std::filesystem::is_regular_file(file, typeError)) {
-      // The original raises ValueError here and the daemon dies.
+    if (kind == EntryKind::NotAFile) {
       noteSkipped(file, "not a regular file", true);
       continue;
     }

@@ -86,6 +86,16 @@ class PluginCatalog {
   std::uint64_t nextGeneration_ = 1;
 };
 
+// How discovery treats a folder entry whose name a loader handles: the original's rules (spec §3.1)
+// without its crashes. Shared by the catalog and `sgeventd plugins`.
+enum class EntryKind {
+  Plugin,
+  Hidden,         // a name starting with "."
+  PackageMarker,  // __init__.py: the original deactivated it with a CRITICAL line
+  NotAFile,       // a folder named x.py: the original died with ValueError
+};
+EntryKind classifyEntry(const std::filesystem::path& file);
+
 // The signature of `file`, or nullopt when it cannot be stat()ed.
 std::optional<FileSignature> fileSignature(const std::filesystem::path& file);
 

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/wait.h"
 #include "process.h"
 
 using namespace std::chrono_literals;
@@ -21,16 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool waitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) {
-      return true;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
+using sgeventd::testing::waitUntil;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "../engine/fakes.h"
+#include "../support/wait.h"
 #include "core/memory_log.h"
 #include "engine/engine.h"
 #include "sim/server.h"
@@ -18,16 +19,7 @@ using sgeventd::testing::RecordingPlugin;
 
 namespace {
 
-bool waitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) {
-      return true;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
+using sgeventd::testing::waitUntil;
 
 class FixedPluginSource final : public engine::PluginSource {
  public:

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "../support/wait.h"
 #include "core/memory_log.h"
 #include "fakes.h"
 
@@ -16,16 +17,7 @@ using sgeventd::testing::RecordingPlugin;
 
 namespace {
 
-bool waitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) {
-      return true;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
+using sgeventd::testing::waitUntil;
 
 core::MatchSpec only(const std::string& eventType) {
   core::MatchSpec spec;
