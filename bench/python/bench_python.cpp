@@ -57,7 +57,7 @@ double throughput(const std::vector<plugins::PluginPtr>& perThread, const std::v
   for (const auto& plugin : perThread) {
     threads.emplace_back([&, plugin] {
       for (const auto& event : events) {
-        if (!plugin->invoke(0, event).ok) {
+        if (!plugin->invoke(0, event, {}).ok()) {
           ++failures;
         }
       }

@@ -187,18 +187,18 @@ Lane::Outcome Lane::processFor(Member& m, const core::Event& event) {
     }
     for (int attempt = 1;; ++attempt) {
       const auto start = context_.clock->now();
-      const auto outcome = m.plugin->invoke(i, event);
+      const auto outcome = m.plugin->invoke(i, event, {});
       if (context_.timing) {
-        context_.timing({event.id, event.createdAt, cbLogger, start, context_.clock->now(), !outcome.ok});
+        context_.timing({event.id, event.createdAt, cbLogger, start, context_.clock->now(), !outcome.ok()});
       }
-      if (outcome.ok) {
+      if (outcome.ok()) {
         break;
       }
       ++m.failures;
       const bool last = attempt >= std::max(m.policy.attempts, 1);
       const bool stopOnError = m.policy.stopOnError.value_or(cb.stopOnError);
       (void)context_.store.recordFailure({m.id.collection, m.id.name, cb.name, event.id, attempt,
-                                          outcome.error, context_.clock->now(), last});
+                                          outcome.message, context_.clock->now(), last});
       if (!last) {
         m.log->warning(fmt::format("Callback {} failed on event {} (attempt {} of {}); retrying.", cb.name,
                                    event.id, attempt, m.policy.attempts));
@@ -209,7 +209,7 @@ Lane::Outcome Lane::processFor(Member& m, const core::Event& event) {
         continue;
       }
       if (stopOnError) {
-        deactivate(m, event, i, attempt, outcome.error);
+        deactivate(m, event, i, attempt, outcome.message);
         return Outcome::Deactivated;
       }
       m.log->error(

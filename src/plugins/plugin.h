@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/event.h"
@@ -36,10 +37,30 @@ struct CallbackInfo {
   bool stopOnError = true;
 };
 
-struct CallbackOutcome {
-  bool ok = true;
-  std::string error;  // the message or traceback, already logged at CRITICAL by the plugin side
+// How one callback attempt ended. Only transient failures are retried by default (retry_on = transient):
+// Retry (a native RETRY result; a connection error, timeout, HTTP 429 or 5xx seen by a Python plugin),
+// Crashed (the process running it died) and TimedOut (past its deadline). Error is any other failure and
+// gets the original's behaviour at once: skipped with stopOnError=False, else the plugin is deactivated.
+enum class InvokeStatus { Ok, Retry, Error, Crashed, TimedOut };
+
+std::string_view invokeStatusName(InvokeStatus status);  // "ok", "retry", "error", "crashed", "timed-out"
+
+struct InvokeResult {
+  InvokeStatus status = InvokeStatus::Ok;
+  std::string message;  // the message or traceback, already logged at CRITICAL by the plugin side
+
+  bool ok() const { return status == InvokeStatus::Ok; }
+  bool transient() const {
+    return status == InvokeStatus::Retry || status == InvokeStatus::Crashed || status == InvokeStatus::TimedOut;
+  }
+  static InvokeResult success() { return {}; }
+  static InvokeResult failure(InvokeStatus status, std::string message) { return {status, std::move(message)}; }
+  static InvokeResult error(std::string message) { return {InvokeStatus::Error, std::move(message)}; }
 };
+
+// When an attempt must have returned; nullopt: no limit (callback_timeout off). A plugin running in the
+// lane's own thread cannot be stopped, so it only reports; a worker process is killed past it.
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
 enum class PluginKind { Native, Python };
 
@@ -68,7 +89,7 @@ class Plugin {
   virtual PluginKind kind() const = 0;
   virtual const std::vector<CallbackInfo>& callbacks() const = 0;
   // Runs callback `index` for `event`: never throws, never lets a plugin's failure escape.
-  virtual CallbackOutcome invoke(std::size_t index, const core::Event& event) = 0;
+  virtual InvokeResult invoke(std::size_t index, const core::Event& event, Deadline deadline) = 0;
   // The last setEmails(...) of registerCallbacks; nullopt when it was never called.
   virtual std::optional<EmailSetting> emails() const { return std::nullopt; }
 };

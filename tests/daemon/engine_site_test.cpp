@@ -235,8 +235,8 @@ TEST_F(EngineSiteTest, NeverCommittedIdsExpireOnceAndTheBacklogEmpties) {
 TEST_F(EngineSiteTest, AFailingPluginIsDeactivatedWhileOthersContinue) {
   auto bad = addPlugin("bad");
   addPlugin("good");
-  bad->setBehaviour([](const core::Event& e) -> plugins::CallbackOutcome {
-    return e.id == 3 ? plugins::CallbackOutcome{false, "Traceback: boom"} : plugins::CallbackOutcome{};
+  bad->setBehaviour([](const core::Event& e) -> plugins::InvokeResult {
+    return e.id == 3 ? plugins::InvokeResult::error("Traceback: boom") : plugins::InvokeResult{};
   });
   auto o = options();
   o.policy.attempts = 2;
@@ -268,7 +268,7 @@ TEST_F(EngineSiteTest, ASlowPluginDoesNotDelayTheOthers) {
   auto slow = addPlugin("slow");
   addPlugin("fast");
   std::atomic<bool> release{false};
-  slow->setBehaviour([&](const core::Event&) -> plugins::CallbackOutcome {
+  slow->setBehaviour([&](const core::Event&) -> plugins::InvokeResult {
     while (!release) {
       std::this_thread::sleep_for(1ms);
     }

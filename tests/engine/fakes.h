@@ -114,7 +114,7 @@ class FakeStateStore final : public store::StateStore {
 // A plugin whose callbacks record what they saw into a shared journal ("plugin.cb:id").
 class RecordingPlugin final : public plugins::Plugin {
  public:
-  using Behaviour = std::function<plugins::CallbackOutcome(const core::Event&)>;
+  using Behaviour = std::function<plugins::InvokeResult(const core::Event&)>;
 
   RecordingPlugin(std::string name, std::vector<plugins::CallbackInfo> callbacks,
                   std::shared_ptr<std::vector<std::string>> journal, std::shared_ptr<std::mutex> journalMutex)
@@ -128,7 +128,7 @@ class RecordingPlugin final : public plugins::Plugin {
   const plugins::PluginId& id() const override { return id_; }
   plugins::PluginKind kind() const override { return plugins::PluginKind::Native; }
   const std::vector<plugins::CallbackInfo>& callbacks() const override { return callbacks_; }
-  plugins::CallbackOutcome invoke(std::size_t index, const core::Event& event) override {
+  plugins::InvokeResult invoke(std::size_t index, const core::Event& event, plugins::Deadline) override {
     {
       std::lock_guard lock(*journalMutex_);
       journal_->push_back(id_.name + "." + callbacks_[index].name + ":" + std::to_string(event.id));

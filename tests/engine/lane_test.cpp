@@ -118,8 +118,8 @@ TEST_F(LaneTest, FailuresAreRetriedThenSucceed) {
   Lane lane("a", options, context());
   auto a = plugin("a", {"cb"});
   int calls = 0;
-  a->setBehaviour([&](const core::Event&) -> plugins::CallbackOutcome {
-    return ++calls < 3 ? plugins::CallbackOutcome{false, "boom"} : plugins::CallbackOutcome{};
+  a->setBehaviour([&](const core::Event&) -> plugins::InvokeResult {
+    return ++calls < 3 ? plugins::InvokeResult::error("boom") : plugins::InvokeResult{};
   });
   lane.addMember(a->id(), a, "", Progress(10, {}), fastPolicy(3), 0);
   lane.start();
@@ -140,10 +140,10 @@ TEST_F(LaneTest, StopOnErrorDeactivatesThenReactivatesAtTheFailedCallback) {
                                            {"second", core::MatchSpec::all(), true}};
   auto a = std::make_shared<RecordingPlugin>("a", infos, journal, journalMutex);
   std::atomic<bool> broken{true};
-  a->setBehaviour([&](const core::Event& e) -> plugins::CallbackOutcome {
+  a->setBehaviour([&](const core::Event& e) -> plugins::InvokeResult {
     auto last = entries().back();
     if (broken && e.id == 12 && last.rfind("a.second", 0) == 0) {
-      return {false, "second is broken"};
+      return plugins::InvokeResult::error("second is broken");
     }
     return {};
   });
@@ -172,8 +172,8 @@ TEST_F(LaneTest, StopOnErrorFalseRecordsTheFailureAndMovesOn) {
   Lane lane("a", options, context());
   std::vector<plugins::CallbackInfo> infos{{"cb", core::MatchSpec::all(), false}};
   auto a = std::make_shared<RecordingPlugin>("a", infos, journal, journalMutex);
-  a->setBehaviour([](const core::Event& e) -> plugins::CallbackOutcome {
-    return e.id == 11 ? plugins::CallbackOutcome{false, "nope"} : plugins::CallbackOutcome{};
+  a->setBehaviour([](const core::Event& e) -> plugins::InvokeResult {
+    return e.id == 11 ? plugins::InvokeResult::error("nope") : plugins::InvokeResult{};
   });
   lane.addMember(a->id(), a, "", Progress(10, {}), fastPolicy(2), 0);
   lane.start();
@@ -192,7 +192,7 @@ TEST_F(LaneTest, ASlowLaneDoesNotDelayAnother) {
   Lane fastLane("fast", options, context());
   auto slow = plugin("slow", {"cb"});
   std::atomic<bool> release{false};
-  slow->setBehaviour([&](const core::Event&) -> plugins::CallbackOutcome {
+  slow->setBehaviour([&](const core::Event&) -> plugins::InvokeResult {
     while (!release) {
       std::this_thread::sleep_for(1ms);
     }
@@ -219,7 +219,7 @@ TEST_F(LaneTest, ASlowLaneDoesNotDelayAnother) {
 TEST_F(LaneTest, AStopDuringRetriesLeavesTheEventUndone) {
   Lane lane("a", options, context());
   auto a = plugin("a", {"cb"});
-  a->setBehaviour([](const core::Event&) -> plugins::CallbackOutcome { return {false, "down"}; });
+  a->setBehaviour([](const core::Event&) -> plugins::InvokeResult { return plugins::InvokeResult::error("down"); });
   FailurePolicy policy;
   policy.attempts = 100;
   policy.backoff = {std::chrono::milliseconds(60000), std::chrono::milliseconds(60000)};

@@ -20,7 +20,7 @@ class FakePlugin final : public Plugin {
   const PluginId& id() const override { return id_; }
   PluginKind kind() const override { return PluginKind::Python; }
   const std::vector<CallbackInfo>& callbacks() const override { return callbacks_; }
-  CallbackOutcome invoke(std::size_t, const core::Event&) override { return {}; }
+  InvokeResult invoke(std::size_t, const core::Event&, Deadline) override { return {}; }
 
  private:
   PluginId id_;
@@ -253,8 +253,8 @@ TEST(CatalogNative, ReloadsARealLibraryAndOldVersionKeepsWorking) {
   auto second = catalog.refresh();
   ASSERT_NE(second[0].plugin, nullptr) << second[0].loadError;
   EXPECT_EQ(second[0].plugin->callbacks().size(), 2u);
-  EXPECT_TRUE(old->invoke(0, testing::makeEvent(1)).ok);
-  EXPECT_TRUE(second[0].plugin->invoke(0, testing::makeEvent(2)).ok);
+  EXPECT_TRUE(old->invoke(0, testing::makeEvent(1), {}).ok());
+  EXPECT_TRUE(second[0].plugin->invoke(0, testing::makeEvent(2), {}).ok());
   EXPECT_EQ(host.count("tag A"), 1u);
   EXPECT_EQ(host.count("tag B"), 1u);
 }

@@ -164,8 +164,8 @@ TEST_F(StatusRollupTest, SetsTheEntityFinalWhenAllItsTasksAre) {
   const auto& match = plugin_->callbacks().at(0).match;
   EXPECT_EQ(match.byEventType.at("Shotgun_Task_Change").kind, core::MatchAttrs::Kind::Members);
   EXPECT_EQ(match.byEventType.at("Shotgun_Task_Change").members, std::vector<std::string>{"sg_status_list"});
-  auto outcome = plugin_->invoke(0, taskFinal(100, 12));
-  ASSERT_TRUE(outcome.ok) << outcome.error;
+  auto outcome = plugin_->invoke(0, taskFinal(100, 12), {});
+  ASSERT_TRUE(outcome.ok()) << outcome.message;
   auto updates = site_.requestsFor("update");
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0]["params"][1]["type"], "Shot");
@@ -174,14 +174,14 @@ TEST_F(StatusRollupTest, SetsTheEntityFinalWhenAllItsTasksAre) {
   EXPECT_EQ(updates[0]["params"][0]["script_name"], "status_rollup");
   EXPECT_EQ(host_.count("set its sg_status_list to fin"), 1u);
 
-  ASSERT_TRUE(plugin_->invoke(0, taskFinal(101, 12)).ok);  // already final: no second write
+  ASSERT_TRUE(plugin_->invoke(0, taskFinal(101, 12), {}).ok());  // already final: no second write
   EXPECT_EQ(site_.requestsFor("update").size(), 1u);
 }
 
 TEST_F(StatusRollupTest, LeavesTheEntityAloneWhileATaskIsOpen) {
   site_.add(
       {{"type", "Task"}, {"id", 12}, {"sg_status_list", "ip"}, {"entity", {{"type", "Shot"}, {"id", 5}}}});
-  ASSERT_TRUE(plugin_->invoke(0, taskFinal(100, 11)).ok);
+  ASSERT_TRUE(plugin_->invoke(0, taskFinal(100, 11), {}).ok());
   EXPECT_TRUE(site_.requestsFor("update").empty());
   EXPECT_FALSE(site_.requestsFor("read").empty());
 }
@@ -197,8 +197,8 @@ TEST(NativeConnection, UseSessionUuidSendsTheEventsUuid) {
   ASSERT_TRUE(plugin.has_value()) << plugin.error().message;
   auto event = makeEvent(9, "Test_Connection", std::nullopt);
   event.sessionUuid = "uuid-of-the-browser-session";
-  auto outcome = (*plugin)->invoke(2, event);
-  ASSERT_TRUE(outcome.ok) << outcome.error;
+  auto outcome = (*plugin)->invoke(2, event, {});
+  ASSERT_TRUE(outcome.ok()) << outcome.message;
   auto reads = site.requestsFor("read");
   ASSERT_EQ(reads.size(), 1u);
   EXPECT_EQ(reads[0]["params"][0]["session_uuid"], "uuid-of-the-browser-session");
@@ -220,9 +220,9 @@ TEST(NativeConnection, ConnectionFailureIsTheCallbacksError) {
   context.makeClient = factoryFor("http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)));
   auto plugin = loader.load(idFor(FIXTURE_GOOD), context);
   ASSERT_TRUE(plugin.has_value()) << plugin.error().message;
-  auto outcome = (*plugin)->invoke(2, makeEvent(1, "Test_Connection", std::nullopt));
-  EXPECT_FALSE(outcome.ok);
-  EXPECT_FALSE(outcome.error.empty());
+  auto outcome = (*plugin)->invoke(2, makeEvent(1, "Test_Connection", std::nullopt), {});
+  EXPECT_FALSE(outcome.ok());
+  EXPECT_FALSE(outcome.message.empty());
   EXPECT_EQ(host.count("find ok=0"), 1u);
 }
 

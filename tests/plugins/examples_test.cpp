@@ -38,7 +38,7 @@ TEST(ExamplePlugins, LogEventsLogsEachEvent) {
   native::NativeLoader loader;
   auto plugin = loader.load(idFor(std::string(kExamples) + "log_events.so"), host.context());
   ASSERT_TRUE(plugin.has_value()) << plugin.error().message;
-  ASSERT_TRUE((*plugin)->invoke(0, makeEvent(42)).ok);
+  ASSERT_TRUE((*plugin)->invoke(0, makeEvent(42), {}).ok());
   auto records = host.logs->sink().matching(
       "event 42 Shotgun_Task_Change attribute=sg_status_list entity=Task 7 (Anim)");
   ASSERT_EQ(records.size(), 1u);
@@ -54,12 +54,12 @@ TEST(ExamplePlugins, CountEventsAppendsOneLinePerCallAndFailsTheAskedIds) {
   native::NativeLoader loader;
   auto plugin = loader.load(idFor(std::string(kTestPlugins) + "count_events.so"), host.context());
   ASSERT_TRUE(plugin.has_value()) << plugin.error().message;
-  EXPECT_TRUE((*plugin)->invoke(0, makeEvent(1)).ok);
-  EXPECT_TRUE((*plugin)->invoke(0, makeEvent(2)).ok);
-  auto failed = (*plugin)->invoke(0, makeEvent(3));
-  EXPECT_FALSE(failed.ok);
-  EXPECT_NE(failed.error.find("event 3 fails"), std::string::npos) << failed.error;
-  EXPECT_TRUE((*plugin)->invoke(0, makeEvent(2)).ok);
+  EXPECT_TRUE((*plugin)->invoke(0, makeEvent(1), {}).ok());
+  EXPECT_TRUE((*plugin)->invoke(0, makeEvent(2), {}).ok());
+  auto failed = (*plugin)->invoke(0, makeEvent(3), {});
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.message.find("event 3 fails"), std::string::npos) << failed.message;
+  EXPECT_TRUE((*plugin)->invoke(0, makeEvent(2), {}).ok());
   EXPECT_EQ(readAll(out), "1\n2\n3\n2\n");
 }
 

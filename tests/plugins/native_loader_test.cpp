@@ -64,8 +64,8 @@ TEST_F(NativeLoaderTest, LoadsCppPluginAndDescribesItsCallbacks) {
 TEST_F(NativeLoaderTest, InvokePassesEveryEventFieldAndTheArgs) {
   auto plugin = loadOk(FIXTURE_GOOD);
   ASSERT_NE(plugin, nullptr);
-  auto outcome = plugin->invoke(0, makeEvent(42));
-  EXPECT_TRUE(outcome.ok) << outcome.error;
+  auto outcome = plugin->invoke(0, makeEvent(42), {});
+  EXPECT_TRUE(outcome.ok()) << outcome.message;
   auto records = host_.logs->sink().matching("seen id=42");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].logger, "plugin.fixture_good.record");
@@ -84,7 +84,7 @@ TEST_F(NativeLoaderTest, InvokeWithMissingOptionalFields) {
   event.id = 7;
   event.eventType = "Shotgun_Shot_New";
   event.json = R"({"id":7})";
-  ASSERT_TRUE(plugin->invoke(0, event).ok);
+  ASSERT_TRUE(plugin->invoke(0, event, {}).ok());
   EXPECT_EQ(host_.count("seen id=7 type=Shotgun_Shot_New attr=<none> entity=none user=none project=none "
                         "session=<none> created=-1 meta=null answer=42 raw_id=7"),
             1u);
@@ -93,29 +93,29 @@ TEST_F(NativeLoaderTest, InvokeWithMissingOptionalFields) {
 TEST_F(NativeLoaderTest, ThrowingCallbackBecomesAFailureAndTheHostCarriesOn) {
   auto plugin = loadOk(FIXTURE_GOOD);
   ASSERT_NE(plugin, nullptr);
-  auto outcome = plugin->invoke(1, makeEvent(1, "Test_Throw", std::nullopt));
-  EXPECT_FALSE(outcome.ok);
-  EXPECT_EQ(outcome.error, "boom from the plugin");
+  auto outcome = plugin->invoke(1, makeEvent(1, "Test_Throw", std::nullopt), {});
+  EXPECT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.message, "boom from the plugin");
   auto critical =
       host_.logs->sink().matching("An error occured processing an event.\n\nboom from the plugin");
   ASSERT_EQ(critical.size(), 1u);
   EXPECT_EQ(critical[0].logger, "plugin.fixture_good.throws");
   EXPECT_EQ(critical[0].level, core::LogLevel::Critical);
-  EXPECT_TRUE(plugin->invoke(0, makeEvent(2)).ok);
+  EXPECT_TRUE(plugin->invoke(0, makeEvent(2), {}).ok());
 }
 
 TEST_F(NativeLoaderTest, OutOfRangeCallbackIsAFailureNotACrash) {
   auto plugin = loadOk(FIXTURE_GOOD);
   ASSERT_NE(plugin, nullptr);
-  EXPECT_FALSE(plugin->invoke(99, makeEvent(1)).ok);
+  EXPECT_FALSE(plugin->invoke(99, makeEvent(1), {}).ok());
 }
 
 TEST_F(NativeLoaderTest, ConnectionWithoutClientFactoryReportsAnError) {
   auto plugin = loadOk(FIXTURE_GOOD);
   ASSERT_NE(plugin, nullptr);
-  auto outcome = plugin->invoke(2, makeEvent(3, "Test_Connection", std::nullopt));
-  EXPECT_FALSE(outcome.ok);
-  EXPECT_NE(outcome.error.find("no ShotGrid connection"), std::string::npos) << outcome.error;
+  auto outcome = plugin->invoke(2, makeEvent(3, "Test_Connection", std::nullopt), {});
+  EXPECT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.message.find("no ShotGrid connection"), std::string::npos) << outcome.message;
 }
 
 TEST_F(NativeLoaderTest, PlainCPluginWithSubstringMatchAndErrorStatus) {
@@ -125,10 +125,10 @@ TEST_F(NativeLoaderTest, PlainCPluginWithSubstringMatchAndErrorStatus) {
   const auto& match = plugin->callbacks()[0].match;
   EXPECT_TRUE(core::matchesEvent(match, "Shotgun_Task_Change", std::string("status_list")));
   EXPECT_FALSE(core::matchesEvent(match, "Shotgun_Task_Change", std::string("content")));
-  EXPECT_TRUE(plugin->invoke(0, makeEvent(1)).ok);
-  auto failed = plugin->invoke(0, makeEvent(2, "Shotgun_Task_Change", std::string("bad")));
-  EXPECT_FALSE(failed.ok);
-  EXPECT_EQ(failed.error, "bad attribute from C");
+  EXPECT_TRUE(plugin->invoke(0, makeEvent(1), {}).ok());
+  auto failed = plugin->invoke(0, makeEvent(2, "Shotgun_Task_Change", std::string("bad")), {});
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(failed.message, "bad attribute from C");
   EXPECT_EQ(host_.count("c plugin called"), 2u);
 }
 

@@ -37,7 +37,7 @@ TEST(NativeUnload, OldLibraryIsUnmappedOnceTheLastReferenceGoes) {
   PluginPtr inFlight = plugin;  // what a lane holds during a call
   plugin.reset();
   EXPECT_TRUE(testing::isMapped(copy));
-  EXPECT_TRUE(inFlight->invoke(0, makeEvent(1)).ok);
+  EXPECT_TRUE(inFlight->invoke(0, makeEvent(1), {}).ok());
 
   inFlight.reset();
   EXPECT_FALSE(testing::isMapped(copy));
@@ -56,15 +56,15 @@ TEST(NativeUnload, PrivateCopyLetsTheFileBeReplacedInPlaceWhileLoaded) {
 
   // Overwrite the very inode the daemon loaded from (cp over it): safe because only the copy is mapped.
   std::filesystem::copy_file(FIXTURE_VERSION_B, file, std::filesystem::copy_options::overwrite_existing);
-  EXPECT_TRUE((*first)->invoke(0, makeEvent(1)).ok);
+  EXPECT_TRUE((*first)->invoke(0, makeEvent(1), {}).ok());
   EXPECT_EQ(host.count("tag A"), 1u);
 
   auto second = loader.load(idFor(file), host.context());
   ASSERT_TRUE(second.has_value()) << second.error().message;
   ASSERT_EQ((*second)->callbacks().size(), 2u);
   EXPECT_NE(libraryPathOf(*first), libraryPathOf(*second));
-  EXPECT_TRUE((*second)->invoke(0, makeEvent(2)).ok);
-  EXPECT_TRUE((*first)->invoke(0, makeEvent(3)).ok);  // both versions live side by side
+  EXPECT_TRUE((*second)->invoke(0, makeEvent(2), {}).ok());
+  EXPECT_TRUE((*first)->invoke(0, makeEvent(3), {}).ok());  // both versions live side by side
   EXPECT_EQ(host.count("tag A"), 2u);
   EXPECT_EQ(host.count("tag B"), 1u);
 }

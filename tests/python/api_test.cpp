@@ -58,7 +58,7 @@ TEST(PythonApi, RegistersPositionallyAndByKeywordAndNamesCallbacks) {
   // Dispatch order is registration order, and all four share the very same args list.
   auto event = makeEvent(10);
   for (const auto& outcome : dispatch(**plugin, event)) {
-    EXPECT_TRUE(outcome.ok) << outcome.error;
+    EXPECT_TRUE(outcome.ok()) << outcome.message;
   }
   auto ids = host.records("args id ");
   ASSERT_EQ(ids.size(), 2u);
@@ -88,7 +88,7 @@ def registerCallbacks(reg):
   ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
   auto event = makeEvent(11);
   for (const auto& outcome : dispatch(**plugin, event)) {
-    EXPECT_TRUE(outcome.ok) << outcome.error;
+    EXPECT_TRUE(outcome.ok()) << outcome.message;
   }
   EXPECT_EQ(host.count("order ok"), 1u);
 }
@@ -240,7 +240,7 @@ def registerCallbacks(reg):
       R"("created_at":"2024-03-01T12:30:05Z","meta":{"new_value":"2024-03-01T12:30:05Z",)"
       R"("old_value":"2024-03-01","list":["2024-03-01T12:30:05Z"],"text":"2024-03-01T12:30:05Z and more"}})";
   for (const auto& outcome : dispatch(**plugin, event)) {
-    EXPECT_TRUE(outcome.ok) << outcome.error;
+    EXPECT_TRUE(outcome.ok()) << outcome.message;
   }
   EXPECT_EQ(host.count("shape ok"), 1u);
 
@@ -261,7 +261,7 @@ def registerCallbacks(reg):
   ASSERT_TRUE(fallback.has_value()) << errorOf(fallback);
   core::Event bare = makeEvent(78);
   bare.json.clear();
-  EXPECT_TRUE((*fallback)->invoke(0, bare).ok);
+  EXPECT_TRUE((*fallback)->invoke(0, bare, {}).ok());
   EXPECT_EQ(host.count("fallback ok"), 1u);
 }
 
@@ -285,16 +285,16 @@ def registerCallbacks(reg):
   auto first = loader->load(id, host.context());
   ASSERT_TRUE(first.has_value()) << errorOf(first);
   auto event = makeEvent(1);
-  EXPECT_TRUE((*first)->invoke(0, event).ok);
+  EXPECT_TRUE((*first)->invoke(0, event, {}).ok());
   auto event2 = makeEvent(2);
-  EXPECT_TRUE((*first)->invoke(0, event2).ok);
+  EXPECT_TRUE((*first)->invoke(0, event2, {}).ok());
   EXPECT_EQ(host.count("count 2"), 1u);
 
   auto second = loader->load(id, host.context());
   ASSERT_TRUE(second.has_value()) << errorOf(second);
   first->reset();  // the old version goes when its last reference does
   auto event3 = makeEvent(3);
-  EXPECT_TRUE((*second)->invoke(0, event3).ok);
+  EXPECT_TRUE((*second)->invoke(0, event3, {}).ok());
   EXPECT_EQ(host.count("count 1"), 2u);  // module state started over
 }
 

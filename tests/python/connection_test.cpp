@@ -74,8 +74,8 @@ def registerCallbacks(reg):
                              host.context());
   ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
   auto event = makeEvent(1);
-  auto outcome = (*plugin)->invoke(0, event);
-  EXPECT_TRUE(outcome.ok) << outcome.error;
+  auto outcome = (*plugin)->invoke(0, event, {});
+  EXPECT_TRUE(outcome.ok()) << outcome.message;
   EXPECT_EQ(host.count("round trip ok"), 1u);
 }
 
@@ -108,13 +108,13 @@ def registerCallbacks(reg):
   event.sessionUuid = "11111111-2222-3333-4444-555555555555";
   event.json.clear();
   for (const auto& outcome : dispatch(**plugin, event)) {
-    EXPECT_TRUE(outcome.ok) << outcome.error;
+    EXPECT_TRUE(outcome.ok()) << outcome.message;
   }
   auto noSession = makeEvent(2);
   noSession.sessionUuid.reset();
   noSession.json.clear();
   for (const auto& outcome : dispatch(**plugin, noSession)) {
-    EXPECT_TRUE(outcome.ok) << outcome.error;  // set_session_uuid(None) cleared it
+    EXPECT_TRUE(outcome.ok()) << outcome.message;  // set_session_uuid(None) cleared it
   }
   std::vector<core::Event> notes;
   for (auto& written : sim.eventsAfter(before)) {
@@ -172,20 +172,20 @@ def registerCallbacks(reg):
 )PY"),
                              host.context());
   ASSERT_TRUE(worker.has_value()) << errorOf(worker);
-  CallbackOutcome slept;
-  CallbackOutcome worked;
+  InvokeResult slept;
+  InvokeResult worked;
   std::thread a([&] {
     auto event = makeEvent(1);
-    slept = (*sleeper)->invoke(0, event);
+    slept = (*sleeper)->invoke(0, event, {});
   });
   std::thread b([&] {
     auto event = makeEvent(1);
-    worked = (*worker)->invoke(0, event);
+    worked = (*worker)->invoke(0, event, {});
   });
   a.join();
   b.join();
-  EXPECT_TRUE(worked.ok) << worked.error;
-  EXPECT_TRUE(slept.ok) << slept.error;
+  EXPECT_TRUE(worked.ok()) << worked.message;
+  EXPECT_TRUE(slept.ok()) << slept.message;
 }
 
 TEST(PythonConnection, UsesRealShotgunApi3WhenImportable) {
@@ -233,8 +233,8 @@ def registerCallbacks(reg):
   ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
   auto event = makeEvent(1);
   event.json.clear();  // the full api3 shape, session_uuid included
-  auto outcome = (*plugin)->invoke(0, event);
-  EXPECT_TRUE(outcome.ok) << outcome.error;
+  auto outcome = (*plugin)->invoke(0, event, {});
+  EXPECT_TRUE(outcome.ok()) << outcome.message;
   EXPECT_EQ(host.count("real api ok"), 1u);
   plugin->reset();
   // Leave the interpreter as the other tests expect it: no shotgun_api3.

@@ -78,9 +78,9 @@ def registerCallbacks(reg):
                              host.context());
   ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
   auto event = makeEvent(5);
-  auto outcome = (*plugin)->invoke(0, event);
-  EXPECT_FALSE(outcome.ok);
-  EXPECT_NE(outcome.error.find("ValueError: no good: 5"), std::string::npos) << outcome.error;
+  auto outcome = (*plugin)->invoke(0, event, {});
+  EXPECT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.message.find("ValueError: no good: 5"), std::string::npos) << outcome.message;
   auto records = host.records("An error occured processing an event.");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].logger, "plugin.failing.cb");
@@ -115,23 +115,23 @@ def registerCallbacks(reg):
                              host.context());
   ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
   auto event = makeEvent(6);
-  auto wrong = (*plugin)->invoke(0, event);
-  EXPECT_FALSE(wrong.ok);
-  EXPECT_NE(wrong.error.find("TypeError"), std::string::npos) << wrong.error;
-  auto builtin = (*plugin)->invoke(1, event);
-  EXPECT_FALSE(builtin.ok);
-  EXPECT_NE(builtin.error.find("TypeError"), std::string::npos) << builtin.error;
+  auto wrong = (*plugin)->invoke(0, event, {});
+  EXPECT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.message.find("TypeError"), std::string::npos) << wrong.message;
+  auto builtin = (*plugin)->invoke(1, event, {});
+  EXPECT_FALSE(builtin.ok());
+  EXPECT_NE(builtin.message.find("TypeError"), std::string::npos) << builtin.message;
   auto records = host.records("Local variables at outer most frame in plugin:\n\n{}");
   EXPECT_EQ(records.size(), 2u);  // no plugin frame: an empty locals dict
-  auto interrupted = (*plugin)->invoke(2, event);
-  EXPECT_FALSE(interrupted.ok);
-  EXPECT_NE(interrupted.error.find("KeyboardInterrupt"), std::string::npos);
-  auto exited = (*plugin)->invoke(3, event);
-  EXPECT_FALSE(exited.ok);
-  EXPECT_NE(exited.error.find("SystemExit: 2"), std::string::npos) << exited.error;
+  auto interrupted = (*plugin)->invoke(2, event, {});
+  EXPECT_FALSE(interrupted.ok());
+  EXPECT_NE(interrupted.message.find("KeyboardInterrupt"), std::string::npos);
+  auto exited = (*plugin)->invoke(3, event, {});
+  EXPECT_FALSE(exited.ok());
+  EXPECT_NE(exited.message.find("SystemExit: 2"), std::string::npos) << exited.message;
   EXPECT_EQ(host.count("An error occured processing an event."), 4u);
   // Still alive and still working.
-  EXPECT_FALSE((*plugin)->invoke(0, event).ok);
+  EXPECT_FALSE((*plugin)->invoke(0, event, {}).ok());
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ class PythonExamples : public ::testing::Test {
         cursor_ = event.id;
         for (const auto& plugin : plugins_) {
           for (const auto& outcome : dispatch(*plugin, event)) {
-            EXPECT_TRUE(outcome.ok) << outcome.error;
+            EXPECT_TRUE(outcome.ok()) << outcome.message;
           }
         }
       }

@@ -42,7 +42,7 @@ def registerCallbacks(reg):
                              host.context());
   ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
   auto event = makeEvent(9);
-  ASSERT_TRUE((*plugin)->invoke(0, event).ok);
+  ASSERT_TRUE((*plugin)->invoke(0, event, {}).ok());
   auto reg = host.records("from registerCallbacks");
   ASSERT_EQ(reg.size(), 1u);
   EXPECT_EQ(reg[0].logger, "plugin.names");
@@ -102,8 +102,8 @@ def registerCallbacks(reg):
       loader->load(writePlugin(dir, "chatty", withLower("reg.logger.setLevel(logging.DEBUG)")), context);
   ASSERT_TRUE(chatty.has_value()) << errorOf(chatty);
   auto event = makeEvent(3);
-  ASSERT_TRUE((*quiet)->invoke(0, event).ok);
-  ASSERT_TRUE((*chatty)->invoke(0, event).ok);
+  ASSERT_TRUE((*quiet)->invoke(0, event, {}).ok());
+  ASSERT_TRUE((*chatty)->invoke(0, event, {}).ok());
 
   const auto quietLog = readAll(files->pluginLogPath("quiet"));
   EXPECT_NE(quietLog.find("plugin.quiet.cb - INFO - info line of plugin.quiet.cb"), std::string::npos)

@@ -97,14 +97,14 @@ struct Host {
 
 // Invokes every callback of `plugin` whose matchEvents accepts `event`, in registration order, stopping
 // at a failure with stopOnError as the engine does. Returns the outcomes of the callbacks that ran.
-inline std::vector<CallbackOutcome> dispatch(Plugin& plugin, const core::Event& event) {
-  std::vector<CallbackOutcome> outcomes;
+inline std::vector<InvokeResult> dispatch(Plugin& plugin, const core::Event& event) {
+  std::vector<InvokeResult> outcomes;
   for (std::size_t i = 0; i < plugin.callbacks().size(); ++i) {
     if (!core::matchesEvent(plugin.callbacks()[i].match, event)) {
       continue;
     }
-    outcomes.push_back(plugin.invoke(i, event));
-    if (!outcomes.back().ok && plugin.callbacks()[i].stopOnError) {
+    outcomes.push_back(plugin.invoke(i, event, {}));
+    if (!outcomes.back().ok() && plugin.callbacks()[i].stopOnError) {
       break;
     }
   }

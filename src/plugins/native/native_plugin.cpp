@@ -64,9 +64,9 @@ Expected<PluginPtr> NativePlugin::create(PluginId id, std::shared_ptr<NativeLibr
   return PluginPtr(std::move(plugin));
 }
 
-CallbackOutcome NativePlugin::invoke(std::size_t index, const core::Event& event) {
+InvokeResult NativePlugin::invoke(std::size_t index, const core::Event& event, Deadline) {
   if (index >= native_.size()) {
-    return {false, "no callback #" + std::to_string(index) + " in plugin " + id_.name};
+    return InvokeResult::error("no callback #" + std::to_string(index) + " in plugin " + id_.name);
   }
   NativeCallback& callback = *native_[index];
   if (useSessionUuid_) {
@@ -102,7 +102,7 @@ CallbackOutcome NativePlugin::invoke(std::size_t index, const core::Event& event
   } catch (...) {
     // The outcome carries the message even if the log sink failed.
   }
-  return {false, std::move(message)};
+  return InvokeResult::error(std::move(message));
 }
 
 std::string NativePlugin::description() const {

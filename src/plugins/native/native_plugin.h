@@ -27,7 +27,7 @@ class NativePlugin final : public Plugin {
   const PluginId& id() const override { return id_; }
   PluginKind kind() const override { return PluginKind::Native; }
   const std::vector<CallbackInfo>& callbacks() const override { return infos_; }
-  CallbackOutcome invoke(std::size_t index, const core::Event& event) override;
+  InvokeResult invoke(std::size_t index, const core::Event& event, Deadline deadline) override;
   std::optional<EmailSetting> emails() const override { return emails_; }
 
   // Where this version is mapped from (the private copy), for diagnostics and tests.

@@ -93,12 +93,12 @@ py::object PythonPlugin::eventDict(const core::Event& event) {
   return lastEventDict_;
 }
 
-CallbackOutcome PythonPlugin::invoke(std::size_t index, const core::Event& event) {
+InvokeResult PythonPlugin::invoke(std::size_t index, const core::Event& event, Deadline) {
   if (index >= entries_.size()) {
-    return {false, "no callback #" + std::to_string(index) + " in plugin " + id_.name};
+    return InvokeResult::error("no callback #" + std::to_string(index) + " in plugin " + id_.name);
   }
   if (!pythonRunning()) {
-    return {false, "the Python interpreter is not running"};
+    return InvokeResult::error("the Python interpreter is not running");
   }
   std::string failure;
   {
@@ -115,7 +115,7 @@ CallbackOutcome PythonPlugin::invoke(std::size_t index, const core::Event& event
       if (result.is_none()) {
         return {};
       }
-      return {false, result.cast<std::string>()};
+      return InvokeResult::error(result.cast<std::string>());
     } catch (const py::error_already_set& error) {
       // Only the bootstrap's own machinery gets here (e.g. an event that is not JSON).
       failure = error.what();
@@ -125,7 +125,7 @@ CallbackOutcome PythonPlugin::invoke(std::size_t index, const core::Event& event
   }
   const std::string text = "An error occured processing an event.\n\n" + failure;
   logRouted("plugin." + id_.name + "." + callbacks_[index].name, core::LogLevel::Critical, text);
-  return {false, failure};
+  return InvokeResult::error(failure);
 }
 
 }  // namespace sgeventd::plugins::python

@@ -19,7 +19,7 @@ class PythonPlugin final : public Plugin {
   const PluginId& id() const override { return id_; }
   PluginKind kind() const override { return PluginKind::Python; }
   const std::vector<CallbackInfo>& callbacks() const override { return callbacks_; }
-  CallbackOutcome invoke(std::size_t index, const core::Event& event) override;
+  InvokeResult invoke(std::size_t index, const core::Event& event, Deadline deadline) override;
   std::optional<EmailSetting> emails() const override { return emails_; }
 
  private:
