@@ -1,6 +1,7 @@
 #include "core/shutdown.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace sgeventd::core {
 
@@ -11,6 +12,9 @@ void Shutdown::request(int exitCode) {
       exitCode_ = exitCode;
     }
     requested_.store(true, std::memory_order_release);
+    for (Waker* waker : wakers_) {
+      waker->interrupt();
+    }
   }
   cv_.notify_all();
 }
@@ -20,15 +24,21 @@ bool Shutdown::waitFor(std::chrono::steady_clock::duration timeout) {
   return cv_.wait_for(lock, timeout, [this] { return requested_.load(); });
 }
 
-void Shutdown::pauseFor(std::chrono::steady_clock::duration d, const Shutdown& other) {
-  const auto deadline = std::chrono::steady_clock::now() + d;
-  while (!requested() && !other.requested()) {
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) {
-      return;
-    }
-    waitFor(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
+Shutdown::Subscription Shutdown::subscribe(Waker& waker) {
+  std::lock_guard lock(mutex_);
+  if (requested_.load()) {
+    waker.interrupt();
   }
+  wakers_.push_back(&waker);
+  return Subscription(this, &waker);
+}
+
+Shutdown::Subscription::~Subscription() {
+  if (owner_ == nullptr) {
+    return;
+  }
+  std::lock_guard lock(owner_->mutex_);
+  std::erase(owner_->wakers_, waker_);
 }
 
 void Shutdown::wait() {

@@ -4,6 +4,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <vector>
+
+#include "core/waker.h"
 
 namespace sgeventd::core {
 
@@ -16,16 +19,31 @@ class Shutdown {
   bool waitFor(std::chrono::steady_clock::duration timeout);
   void wait();
 
-  // Sleeps up to `d`, returning early once this object or `other` (the daemon-wide stop, typically)
-  // is requested. A component stopped on its own (a lane, the fetcher) owns the first and polls the
-  // second in short slices.
-  void pauseFor(std::chrono::steady_clock::duration d, const Shutdown& other);
+  // Interrupts `waker` when a stop is requested (at once if it already was), for as long as the returned
+  // subscription lives: a service thread sleeps on its own Waker and still hears the daemon-wide stop.
+  class Subscription {
+   public:
+    Subscription(Shutdown* owner, Waker* waker) : owner_(owner), waker_(waker) {}
+    ~Subscription();
+    Subscription(Subscription&& other) noexcept : owner_(other.owner_), waker_(other.waker_) {
+      other.owner_ = nullptr;
+    }
+    Subscription(const Subscription&) = delete;
+    Subscription& operator=(const Subscription&) = delete;
+    Subscription& operator=(Subscription&&) = delete;
+
+   private:
+    Shutdown* owner_;
+    Waker* waker_;
+  };
+  [[nodiscard]] Subscription subscribe(Waker& waker);
 
  private:
   std::atomic<bool> requested_{false};
   std::atomic<int> exitCode_{0};
   std::mutex mutex_;
   std::condition_variable cv_;
+  std::vector<Waker*> wakers_;
 };
 
 }  // namespace sgeventd::core

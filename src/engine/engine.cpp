@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
-#include "store/legacy_import.h"
+#include "shotgrid/client.h"
 
 namespace sgeventd::engine {
 
@@ -13,13 +14,17 @@ Engine::Engine(EngineOptions options, EngineDeps deps)
       deps_(std::move(deps)),
       log_(deps_.logs->get("engine")),
       gaps_(options_.backlogTimeout),
-      window_(std::max(options_.windowCapacity, options_.fetcher.lead + 2 * options_.fetcher.batchSize)) {}
+      window_(std::max(options_.windowCapacity, options_.fetcher.lead + 2 * options_.fetcher.batchSize)) {
+  if (!deps_.metrics) {
+    deps_.metrics = core::discardMetrics();
+  }
+}
 
 Engine::~Engine() { stop(); }
 
 LaneContext Engine::laneContext() {
-  return LaneContext{window_,     gaps_,          deps_.store,      deps_.logs,
-                     deps_.clock, deps_.shutdown, deps_.makeClient, deps_.timing};
+  return LaneContext{window_,          gaps_,        deps_.store, deps_.logs, deps_.clock, deps_.shutdown,
+                     deps_.makeReader, deps_.timing, board_,      deps_.metrics};
 }
 
 FailurePolicy Engine::policyFor(const std::string& pluginName) const {
@@ -28,24 +33,23 @@ FailurePolicy Engine::policyFor(const std::string& pluginName) const {
 }
 
 Progress Engine::startingProgress(const plugins::PluginId& id) {
-  if (auto it = stored_.find(id.key()); it != stored_.end()) {
-    return Progress(it->second.cursor, it->second.gaps);
-  }
+  // Read from the store each time: a plugin that was removed and came back resumes where its lane left it.
   if (auto stored = deps_.store.loadCheckpoint(id.collection, id.name); stored && *stored) {
+    gaps_.restore((*stored)->gaps);  // the fetcher keeps re-checking what it was waiting for
     return Progress((*stored)->cursor, (*stored)->gaps);
   }
-  // The original's pre-2011 state file held one id for every plugin (imported at start-up).
-  if (auto legacy = store::legacyDefaultCursor(deps_.store, id.collection); legacy && *legacy) {
-    log_->info(fmt::format("Plugin {} starts after event {}, from the original daemon's state file.", id.name,
-                           **legacy));
-    Progress imported(**legacy, {});
-    (void)deps_.store.commit({imported.checkpoint(id.collection, id.name)});
-    return imported;
+  if (deps_.startPosition) {
+    if (auto start = deps_.startPosition(id)) {
+      log_->info(fmt::format("Plugin {} starts after event {}, {}.", id.name, start->cursor, start->origin));
+      Progress given(start->cursor, {});
+      (void)deps_.store.commit({given.checkpoint(id.collection, id.name)});
+      return given;
+    }
   }
   // A plugin seen for the first time starts after the newest event of the site (as the original's first
   // start), not at the fetcher's head, which lags while the daemon catches up after a pause.
   if (!probe_) {
-    probe_ = deps_.makeClient();
+    probe_ = deps_.makeReader();
   }
   const auto head = fetcher_->newestEventId(probe_.get()).value_or(window_.head());
   log_->info(fmt::format("Plugin {} has no saved position; it starts after event {}.", id.name, head));
@@ -55,17 +59,17 @@ Progress Engine::startingProgress(const plugins::PluginId& id) {
   return fresh;
 }
 
-LanePositions Engine::lanePositions() const {
-  std::lock_guard lock(lanesMutex_);
-  LanePositions out;
-  for (const auto& lane : lanes_) {
-    if (auto p = lane->positions()) {
-      out.fastest = out.any ? std::max(out.fastest, p->second) : p->second;
-      out.slowest = out.any ? std::min(out.slowest, p->first) : p->first;
-      out.any = true;
+std::optional<store::PluginStatus> Engine::persistedStatus(const plugins::PluginId& id) {
+  auto statuses = deps_.store.pluginStatuses();
+  if (!statuses) {
+    return std::nullopt;
+  }
+  for (auto& s : *statuses) {
+    if (s.collection == id.collection && s.plugin == id.name) {
+      return s;
     }
   }
-  return out;
+  return std::nullopt;
 }
 
 Expected<void> Engine::start() {
@@ -77,10 +81,9 @@ Expected<void> Engine::start() {
   for (auto& c : *checkpoints) {
     gaps_.restore(c.gaps);  // the fetcher keeps re-checking what lanes were waiting for
     highestCursor = std::max(highestCursor, c.cursor);
-    stored_[c.collection + "::" + c.plugin] = std::move(c);
   }
-  fetcher_ = std::make_unique<Fetcher>(options_.fetcher, deps_.makeClient(), window_, gaps_, log_,
-                                       deps_.clock, deps_.shutdown);
+  fetcher_ = std::make_unique<Fetcher>(options_.fetcher, deps_.makeReader(), window_, gaps_, log_, deps_.clock,
+                                       deps_.shutdown, deps_.metrics);
   auto storedHead = deps_.store.head();
   std::int64_t head = 0;
   if (storedHead && *storedHead) {
@@ -95,14 +98,15 @@ Expected<void> Engine::start() {
     (void)deps_.store.setHead(head);
   }
   window_.reset(head);
-  fetcher_->setLanePositions([this] { return lanePositions(); });
+  fetcher_->setLanePositions([this] { return board_.positions(); });
   fetcher_->setHeadListener([this](std::int64_t h) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = deps_.clock->steadyNow();
     if (now - lastHeadSave_ >= std::chrono::seconds(1)) {
       lastHeadSave_ = now;
       (void)deps_.store.setHead(h);
     }
   });
+  reloads_ = deps_.metrics->counter("sgeventd_plugin_reloads_total", "Plugin files loaded again after a change.");
   started_ = true;
   refreshPlugins(false);
   log_->debug("Starting the event processing loop.");
@@ -114,52 +118,106 @@ void Engine::refreshPlugins(bool force) {
   if (!started_) {
     return;
   }
-  auto slots = deps_.plugins.refresh(force);
-  std::lock_guard lock(lanesMutex_);
-  std::map<std::string, bool> present;
-  for (std::size_t index = 0; index < slots.size(); ++index) {
-    auto& slot = slots[index];
-    const auto key = slot.id.key();
-    present[key] = true;
-    if (!slot.plugin) {
-      log_->error(fmt::format("Plugin {} is inactive: {}", slot.id.name, slot.loadError));
-    }
-    if (auto it = placements_.find(key); it != placements_.end()) {
+  std::lock_guard refresh(refreshMutex_);
+  applySlots(deps_.plugins.refresh(force));
+}
+
+void Engine::applySlots(std::vector<PluginSlot> slots) {
+  reapRetired();
+  // What changed is worked out under the lock; the site (a new plugin's start) and lane threads are
+  // touched outside it, so a hung callback or a dead site never holds status() or the fetcher.
+  struct Added {
+    PluginSlot slot;
+    std::size_t index;
+  };
+  std::vector<Added> added;
+  std::vector<std::shared_ptr<Lane>> retiring;
+  {
+    std::lock_guard lock(lanesMutex_);
+    std::map<std::string, bool> present;
+    for (std::size_t index = 0; index < slots.size(); ++index) {
+      auto& slot = slots[index];
+      const auto key = slot.id.key();
+      present[key] = true;
+      if (!slot.plugin && loggedLoadError_[key] != slot.generation) {
+        loggedLoadError_[key] = slot.generation;  // once per load attempt, not once per rescan
+        log_->error(fmt::format("Plugin {} is inactive: {}", slot.id.name, slot.loadError));
+      }
+      auto it = placements_.find(key);
+      if (it == placements_.end()) {
+        added.push_back({slot, index});
+        continue;
+      }
       if (it->second.generation != slot.generation) {
         it->second.generation = slot.generation;
+        reloads_->inc();
         it->second.lane->replacePlugin(key, slot.plugin, slot.loadError);
       }
-      continue;
+      if (it->second.reloadError != slot.reloadError) {
+        it->second.reloadError = slot.reloadError;
+        it->second.lane->setReloadError(key, slot.reloadError);
+      }
     }
-    const auto state = slot.plugin ? store::PluginState::Active : store::PluginState::LoadFailed;
-    (void)deps_.store.setPluginStatus(
-        {slot.id.collection, slot.id.name, state, slot.loadError, deps_.clock->now()});
-    Lane* lane = nullptr;
-    if (options_.strictOrder && !lanes_.empty()) {
-      lane = lanes_.front().get();
+    for (auto it = placements_.begin(); it != placements_.end();) {
+      if (present.count(it->first)) {
+        ++it;
+        continue;
+      }
+      log_->info(fmt::format("Plugin {} was removed; its position is kept for when it returns.", it->first));
+      auto lane = it->second.lane;
+      lane->removeMember(it->first);
+      it = placements_.erase(it);
+      if (!options_.strictOrder) {
+        std::erase(lanes_, lane);
+        retired_.push_back(lane);
+        retiring.push_back(lane);
+      }
+    }
+  }
+  for (auto& lane : retiring) {
+    lane->retire();  // no join here: its callback may never return
+  }
+  for (auto& a : added) {
+    auto progress = startingProgress(a.slot.id);
+    auto persisted = persistedStatus(a.slot.id);
+    if (!persisted || !a.slot.plugin) {
+      const auto state = a.slot.plugin ? store::PluginState::Active : store::PluginState::LoadFailed;
+      (void)deps_.store.setPluginStatus(
+          {a.slot.id.collection, a.slot.id.name, state, a.slot.loadError, deps_.clock->now()});
+    }
+    std::lock_guard lock(lanesMutex_);
+    std::shared_ptr<Lane> lane;
+    const bool created = !options_.strictOrder || lanes_.empty();
+    if (created) {
+      lane = std::make_shared<Lane>(options_.strictOrder ? "strict" : a.slot.id.key(), options_.lane, laneContext());
+      lanes_.push_back(lane);
     } else {
-      lanes_.push_back(std::make_unique<Lane>(options_.strictOrder ? "strict" : slot.id.name, options_.lane,
-                                              laneContext()));
-      lane = lanes_.back().get();
+      lane = lanes_.front();
+    }
+    lane->addMember(a.slot.id, a.slot.plugin, a.slot.loadError, std::move(progress), policyFor(a.slot.id.name),
+                    a.index, std::move(persisted));
+    if (created) {
       lane->start();
     }
-    lane->addMember(slot.id, slot.plugin, slot.loadError, startingProgress(slot.id), policyFor(slot.id.name),
-                    index);
-    placements_[key] = Placement{lane, slot.generation};
+    placements_[a.slot.id.key()] = Placement{lane, a.slot.generation, a.slot.reloadError, a.slot.id};
   }
-  for (auto it = placements_.begin(); it != placements_.end();) {
-    if (present.count(it->first)) {
-      ++it;
-      continue;
+}
+
+void Engine::reapRetired() {
+  std::vector<std::shared_ptr<Lane>> done;
+  {
+    std::lock_guard lock(lanesMutex_);
+    for (auto it = retired_.begin(); it != retired_.end();) {
+      if ((*it)->finished()) {
+        done.push_back(*it);
+        it = retired_.erase(it);
+      } else {
+        ++it;
+      }
     }
-    log_->info(fmt::format("Plugin {} was removed; its position is kept for when it returns.", it->first));
-    Lane* lane = it->second.lane;
-    lane->removeMember(it->first);
-    it = placements_.erase(it);
-    if (!options_.strictOrder) {
-      lane->stop();
-      std::erase_if(lanes_, [lane](const auto& l) { return l.get() == lane; });
-    }
+  }
+  for (auto& lane : done) {
+    lane->stop();  // its thread has finished: this join returns at once
   }
 }
 
@@ -167,11 +225,17 @@ void Engine::stop() {
   if (fetcher_) {
     fetcher_->stop();
   }
-  std::lock_guard lock(lanesMutex_);
-  for (auto& lane : lanes_) {
+  std::vector<std::shared_ptr<Lane>> lanes;
+  {
+    std::lock_guard lock(lanesMutex_);
+    lanes = lanes_;
+    lanes.insert(lanes.end(), retired_.begin(), retired_.end());
+  }
+  for (auto& lane : lanes) {
     lane->requestStop();
   }
-  for (auto& lane : lanes_) {
+  // A callback that never returns holds this join; the daemon's shutdown_timeout watchdog ends the process.
+  for (auto& lane : lanes) {
     lane->stop();
   }
   if (started_) {
@@ -181,17 +245,96 @@ void Engine::stop() {
   }
 }
 
+Expected<Engine::Placement> Engine::placementFor(const std::string& plugin) const {
+  std::lock_guard lock(lanesMutex_);
+  if (auto it = placements_.find(plugin); it != placements_.end()) {
+    return it->second;
+  }
+  const Placement* found = nullptr;
+  for (const auto& [key, placement] : placements_) {
+    if (placement.id.name == plugin) {
+      if (found != nullptr) {
+        return fail("more than one plugin is named " + plugin + "; name it as collection::name",
+                    static_cast<int>(ControlError::BadRequest));
+      }
+      found = &placement;
+    }
+  }
+  if (found == nullptr) {
+    return fail("no plugin named " + plugin, static_cast<int>(ControlError::NotFound));
+  }
+  return *found;
+}
+
+Expected<void> Engine::control(const ControlRequest& request) {
+  if (!started_) {
+    return fail("the engine is not running", static_cast<int>(ControlError::Conflict));
+  }
+  auto placement = placementFor(request.plugin);
+  if (!placement) {
+    return tl::unexpected(placement.error());
+  }
+  const std::string key = placement->id.key();
+  using Action = ControlRequest::Action;
+  switch (request.action) {
+    case Action::Enable:
+      placement->lane->enable(key);
+      return {};
+    case Action::Disable:
+      placement->lane->disable(key);
+      return {};
+    case Action::Reload: {
+      std::lock_guard refresh(refreshMutex_);
+      log_->info(fmt::format("Reloading plugin {} at an operator's request.", placement->id.name));
+      applySlots(deps_.plugins.reload(key));
+      return {};
+    }
+    case Action::SetCursor:
+      if (request.eventId < 0) {
+        return fail("an event id is a whole number of at least 0", static_cast<int>(ControlError::BadRequest));
+      }
+      if (request.eventId > window_.head()) {
+        return fail(fmt::format("event {} is beyond the newest event read from the site ({})", request.eventId,
+                                window_.head()),
+                    static_cast<int>(ControlError::BadRequest));
+      }
+      placement->lane->setCursor(key, request.eventId);
+      return {};
+    case Action::Replay: {
+      auto record = deps_.store.failure(request.failureId);
+      if (!record) {
+        return fail(record.error().message);
+      }
+      if (!*record || (*record)->plugin != placement->id.name || (*record)->collection != placement->id.collection) {
+        return fail(fmt::format("plugin {} has no failure record {}", placement->id.name, request.failureId),
+                    static_cast<int>(ControlError::NotFound));
+      }
+      auto json = nlohmann::json::parse((*record)->eventJson, nullptr, false);
+      auto event = json.is_discarded() ? Expected<core::Event>(fail("")) : shotgrid::eventFromJson(json);
+      if (!event) {
+        return fail(fmt::format("failure record {} does not hold its event (recorded by an older sgeventd)",
+                                request.failureId),
+                    static_cast<int>(ControlError::Conflict));
+      }
+      placement->lane->replay(key, (*record)->callback, std::make_shared<const core::Event>(std::move(*event)));
+      return {};
+    }
+  }
+  return fail("unknown request", static_cast<int>(ControlError::BadRequest));
+}
+
+void Engine::pollNow() {
+  if (fetcher_) {
+    fetcher_->poke();
+  }
+}
+
 EngineStatus Engine::status() const {
   EngineStatus out;
   if (fetcher_) {
     out.fetcher = fetcher_->status();
   }
-  std::lock_guard lock(lanesMutex_);
-  for (const auto& lane : lanes_) {
-    for (auto& s : lane->status()) {
-      out.plugins.push_back(std::move(s));
-    }
-  }
+  out.plugins = board_.members();
   return out;
 }
 

@@ -1,23 +1,30 @@
 #pragma once
 // The engine: one fetcher per site, one lane per plugin (or one for all with strict_order), the shared
-// gap set and event window, and the plugin set kept in step with what is on disk.
+// gap set and event window, and the plugin set kept in step with what is on disk. Control requests are
+// posted to lanes; status is read from the board; neither waits for a lane or for the site.
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/expected.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/shutdown.h"
+#include "engine/control.h"
 #include "engine/event_window.h"
 #include "engine/fetcher.h"
 #include "engine/gap_tracker.h"
 #include "engine/lane.h"
+#include "engine/status_board.h"
 #include "plugins/catalog.h"
 #include "plugins/plugin.h"
+#include "shotgrid/event_reader.h"
 #include "store/state_store.h"
 
 namespace sgeventd::engine {
@@ -31,7 +38,21 @@ class PluginSource {
   virtual ~PluginSource() = default;
   // The current plugins in the original's dispatch order; reloads changed files (all with `force`).
   virtual std::vector<PluginSlot> refresh(bool force) = 0;
+  // Reloads the one plugin with this key whether it changed or not; returns the current set.
+  virtual std::vector<PluginSlot> reload(const std::string& key) {
+    (void)key;
+    return refresh(true);
+  }
 };
+
+// Where a plugin without a checkpoint starts, when something other than the site's newest event says
+// so (the original daemon's state file): its cursor and the words for the log line. nullopt: after the
+// newest event of the site, as the original's first start.
+struct StartPosition {
+  std::int64_t cursor = 0;
+  std::string origin;  // "from the original daemon's state file"
+};
+using StartPositionPolicy = std::function<std::optional<StartPosition>(const plugins::PluginId&)>;
 
 struct EngineOptions {
   FetcherOptions fetcher;
@@ -48,9 +69,11 @@ struct EngineDeps {
   core::LogFactoryPtr logs;
   core::ClockPtr clock;
   core::Shutdown& shutdown;
-  std::function<std::unique_ptr<shotgrid::Client>()> makeClient;  // with the daemon's own credentials
+  std::function<shotgrid::EventReaderPtr()> makeReader;  // with the daemon's own credentials
   PluginSource& plugins;
   std::function<void(const TimingRecord&)> timing;  // empty: no timing log
+  core::MetricsPtr metrics = core::discardMetrics();
+  StartPositionPolicy startPosition;  // empty: the site's newest event
 };
 
 struct EngineStatus {
@@ -74,32 +97,48 @@ class Engine {
   // Stops fetching, lets every lane finish its event in flight and commit, and joins them.
   void stop();
 
+  // An operator's request for one plugin: checked here (Error::code is a ControlError), applied by its
+  // lane between two events.
+  Expected<void> control(const ControlRequest& request);
+  // Polls the site now (admin "poll now", webhooks).
+  void pollNow();
+
   EngineStatus status() const;
   // The first event id a plugin without a checkpoint starts after.
   std::int64_t head() const { return window_.head(); }
 
  private:
-  LanePositions lanePositions() const;
+  struct Placement {
+    std::shared_ptr<Lane> lane;
+    std::uint64_t generation = 0;
+    std::string reloadError;
+    plugins::PluginId id;
+  };
   FailurePolicy policyFor(const std::string& pluginName) const;
   Progress startingProgress(const plugins::PluginId& id);
+  std::optional<store::PluginStatus> persistedStatus(const plugins::PluginId& id);
   LaneContext laneContext();
+  void applySlots(std::vector<PluginSlot> slots);
+  void reapRetired();
+  // The placement a control request names, by key or by unique name; nullopt with the error otherwise.
+  Expected<Placement> placementFor(const std::string& plugin) const;
 
   EngineOptions options_;
   EngineDeps deps_;
   core::LoggerPtr log_;
   GapTracker gaps_;
   EventWindow window_;
+  StatusBoard board_;
   std::unique_ptr<Fetcher> fetcher_;
-  std::unique_ptr<shotgrid::Client> probe_;          // the plugin-refresh thread's own connection
-  std::map<std::string, store::Checkpoint> stored_;  // checkpoints read at start, by plugin key
+  shotgrid::EventReaderPtr probe_;  // the plugin-refresh thread's own connection
+  core::CounterPtr reloads_;
 
-  mutable std::mutex lanesMutex_;
-  std::vector<std::unique_ptr<Lane>> lanes_;
-  struct Placement {
-    Lane* lane;
-    std::uint64_t generation;
-  };
+  std::mutex refreshMutex_;  // one refresh at a time; never needed by the fetcher, the lanes or status()
+  mutable std::mutex lanesMutex_;  // placements_ and the lane lists; held for bookkeeping only
+  std::vector<std::shared_ptr<Lane>> lanes_;
+  std::vector<std::shared_ptr<Lane>> retired_;  // stopping, joined once they finished
   std::map<std::string, Placement> placements_;  // plugin key -> its lane
+  std::map<std::string, std::uint64_t> loggedLoadError_;  // key -> generation whose load error was logged
   std::chrono::steady_clock::time_point lastHeadSave_{};
   bool started_ = false;
 };

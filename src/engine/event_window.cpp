@@ -1,10 +1,25 @@
 #include "engine/event_window.h"
 
+#include <algorithm>
+
 namespace sgeventd::engine {
 
 void EventWindow::bumpLocked() {
   ++version_;
   changed_.notify_all();
+  for (core::Waker* waker : wakers_) {
+    waker->poke();
+  }
+}
+
+void EventWindow::subscribe(core::Waker& waker) {
+  std::lock_guard lock(mutex_);
+  wakers_.push_back(&waker);
+}
+
+void EventWindow::unsubscribe(core::Waker& waker) {
+  std::lock_guard lock(mutex_);
+  std::erase(wakers_, &waker);
 }
 
 void EventWindow::reset(std::int64_t head) {
@@ -17,6 +32,9 @@ void EventWindow::reset(std::int64_t head) {
 
 void EventWindow::append(std::vector<core::EventPtr> events, std::int64_t scannedThrough) {
   std::lock_guard lock(mutex_);
+  if (!events.empty()) {
+    headCreatedAt_ = events.back()->createdAt;
+  }
   for (auto& e : events) {
     if (e->id > head_) {
       events_.emplace(e->id, std::move(e));
@@ -84,6 +102,11 @@ std::vector<core::EventPtr> EventWindow::lateIn(std::int64_t first, std::int64_t
 std::int64_t EventWindow::head() const {
   std::lock_guard lock(mutex_);
   return head_;
+}
+
+std::optional<core::TimePoint> EventWindow::headCreatedAt() const {
+  std::lock_guard lock(mutex_);
+  return headCreatedAt_;
 }
 
 std::int64_t EventWindow::floor() const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/waker.h"
 
 namespace sgeventd::engine {
 
@@ -42,6 +43,8 @@ class EventWindow {
   std::vector<core::EventPtr> lateIn(std::int64_t first, std::int64_t last) const;
 
   std::int64_t head() const;
+  // created_at of the newest event appended (the head's), for lag in seconds.
+  std::optional<core::TimePoint> headCreatedAt() const;
   std::int64_t floor() const;
   // Covered events above `id`: how far ahead of a reader the fetcher is.
   std::size_t countAbove(std::int64_t id) const;
@@ -53,6 +56,10 @@ class EventWindow {
   std::uint64_t waitForChange(std::uint64_t seen, std::chrono::milliseconds timeout) const;
   // Wakes every waiter (shutdown, reload).
   void poke();
+  // `waker` is poked on every change until unsubscribed (a lane sleeps on its own Waker, which control
+  // requests and stops poke too).
+  void subscribe(core::Waker& waker);
+  void unsubscribe(core::Waker& waker);
 
  private:
   void bumpLocked();
@@ -64,7 +71,9 @@ class EventWindow {
   std::map<std::int64_t, std::pair<core::EventPtr, std::chrono::steady_clock::time_point>> late_;
   std::int64_t floor_ = 1;
   std::int64_t head_ = 0;
+  std::optional<core::TimePoint> headCreatedAt_;
   std::uint64_t version_ = 0;
+  std::vector<core::Waker*> wakers_;
 };
 
 }  // namespace sgeventd::engine

@@ -5,8 +5,6 @@
 namespace sgeventd::engine {
 namespace {
 
-using shotgrid::Json;
-
 std::vector<core::EventPtr> share(std::vector<core::Event>&& events) {
   std::vector<core::EventPtr> out;
   out.reserve(events.size());
@@ -18,22 +16,34 @@ std::vector<core::EventPtr> share(std::vector<core::Event>&& events) {
 
 }  // namespace
 
-Fetcher::Fetcher(FetcherOptions options, std::unique_ptr<shotgrid::Client> client, EventWindow& window,
-                 GapTracker& gaps, core::LoggerPtr log, core::ClockPtr clock, core::Shutdown& shutdown)
+Fetcher::Fetcher(FetcherOptions options, shotgrid::EventReaderPtr reader, EventWindow& window, GapTracker& gaps,
+                 core::LoggerPtr log, core::ClockPtr clock, core::Shutdown& shutdown, core::MetricsPtr metrics)
     : options_(options),
-      client_(std::move(client)),
+      reader_(std::move(reader)),
       window_(window),
       gaps_(gaps),
       log_(std::move(log)),
       clock_(std::move(clock)),
       shutdown_(shutdown),
-      backoff_(options.failureBackoff) {}
+      metrics_(std::move(metrics)),
+      site_(*metrics_),
+      fetched_(metrics_->counter("sgeventd_events_fetched_total", "Events read from the site's event log.")),
+      openGaps_(metrics_->gauge("sgeventd_open_gap_ids", "Skipped ids still watched in case they commit late.")),
+      headGauge_(metrics_->gauge("sgeventd_head_event_id", "The newest event id read from the site.")),
+      windowGauge_(metrics_->gauge("sgeventd_queue_depth_events", "Events read ahead and held for the lanes.")),
+      backoff_(options.failureBackoff),
+      shutdownSubscription_(shutdown.subscribe(waker_)) {}
 
 Fetcher::~Fetcher() { stop(); }
 
-void Fetcher::pause(std::chrono::steady_clock::duration d) { stopSignal_.pauseFor(d, shutdown_); }
+void Fetcher::pause(std::chrono::steady_clock::duration d) {
+  if (!stopped()) {
+    waker_.waitFor(d);
+  }
+}
 
 void Fetcher::onFailure(const shotgrid::ClientError& error) {
+  site_.error(error);
   int failures = 0;
   {
     std::lock_guard lock(statusMutex_);
@@ -62,10 +72,12 @@ void Fetcher::onSuccess() {
   }
   consecutiveFailures_ = 0;
   lastError_.clear();
+  lastContact_ = clock_->now();
 }
 
-std::optional<std::vector<core::Event>> Fetcher::query(const Json& filters, int limit) {
-  auto result = client_->findEvents(filters, limit);
+std::optional<std::vector<core::Event>> Fetcher::query(const shotgrid::EventQuery& q, const std::string& purpose) {
+  site_.request(purpose);
+  auto result = reader_->readEvents(q);
   if (!result) {
     onFailure(result.error());
     return std::nullopt;
@@ -74,28 +86,27 @@ std::optional<std::vector<core::Event>> Fetcher::query(const Json& filters, int 
   return std::move(*result);
 }
 
-std::optional<std::int64_t> Fetcher::newestEventId(shotgrid::Client* client) {
-  shotgrid::Client& sg = client ? *client : *client_;
+std::optional<std::int64_t> Fetcher::newestEventId(shotgrid::EventReader* reader) {
+  shotgrid::EventReader& sg = reader ? *reader : *reader_;
   while (!stopped()) {
-    shotgrid::FindOptions opts;
-    opts.order = Json::array({{{"field_name", "id"}, {"direction", "desc"}}});
-    auto row = sg.findOne("EventLogEntry", Json::array(), {"id"}, opts);
-    if (!row) {
-      onFailure(row.error());
+    site_.request("newest");
+    auto newest = sg.newestEventId();
+    if (!newest) {
+      onFailure(newest.error());
       continue;
     }
     onSuccess();
-    if (row->is_object() && row->contains("id") && (*row)["id"].is_number_integer()) {
-      return (*row)["id"].get<std::int64_t>();
-    }
-    return 0;  // an empty event log is a fine place to start
+    return *newest;
   }
   return std::nullopt;
 }
 
 bool Fetcher::pollHeadOnce() {
   const std::int64_t head = window_.head();
-  auto events = query(Json::array({Json::array({"id", "greater_than", head})}), options_.batchSize);
+  shotgrid::EventQuery q;
+  q.after = head;
+  q.limit = options_.batchSize;
+  auto events = query(q, "head");
   if (!events) {
     return false;
   }
@@ -109,8 +120,8 @@ bool Fetcher::pollHeadOnce() {
     if (e.id > previous + 1) {
       const auto open = gaps_.observe(previous + 1, e.id - 1, e.createdAt, now);
       if (!open.empty()) {
-        log_->info(fmt::format("Events {} not committed yet; watching them for up to {} s.",
-                               describeRanges(open), gaps_.timeout().count()));
+        log_->info(fmt::format("Events {} not committed yet; watching them for up to {} s.", describeRanges(open),
+                               gaps_.timeout().count()));
       } else {
         log_->debug(fmt::format("Events {}-{} never happened - ignoring.", previous + 1, e.id - 1));
       }
@@ -118,8 +129,10 @@ bool Fetcher::pollHeadOnce() {
     previous = e.id;
   }
   log_->debug(fmt::format("Got {} events: {} to {}.", events->size(), events->front().id, events->back().id));
+  fetched_->inc(static_cast<double>(events->size()));
   const std::int64_t newHead = events->back().id;
   window_.append(share(std::move(*events)), newHead);
+  headGauge_->set(static_cast<double>(newHead));
   if (headListener_) {
     headListener_(newHead);
   }
@@ -136,30 +149,26 @@ void Fetcher::recheckGapsOnce() {
   }
   for (std::size_t start = 0; start < open.size() && !stopped(); start += options_.gapsPerQuery) {
     const std::size_t end = std::min(open.size(), start + options_.gapsPerQuery);
-    Json any = Json::array();
+    shotgrid::EventQuery q;
+    q.after = open[start].first - 1;
+    q.limit = options_.batchSize;
     for (std::size_t i = start; i < end; ++i) {
-      if (open[i].first == open[i].last) {
-        any.push_back(Json::array({"id", "is", open[i].first}));
-      } else {
-        any.push_back(Json::array({"id", "between", Json::array({open[i].first, open[i].last})}));
-      }
+      q.only.emplace_back(open[i].first, open[i].last);
     }
-    // Only the gap ids are asked for, so the cost is the gaps' size, whatever came after them.
-    std::int64_t above = open[start].first - 1;
     for (;;) {
-      Json filters = Json::array(
-          {Json::array({"id", "greater_than", above}), Json{{"filter_operator", "any"}, {"filters", any}}});
-      auto found = query(filters, options_.batchSize);
+      auto found = query(q, "gaps");
       if (!found || found->empty()) {
         break;
       }
       const bool full = static_cast<int>(found->size()) >= options_.batchSize;
-      const auto now = std::chrono::steady_clock::now();
+      const auto now = clock_->steadyNow();
       for (auto& e : *found) {
-        above = e.id;
-        gaps_.filled(e.id);
-        log_->info(fmt::format("Event {} committed late; delivering it.", e.id));
+        q.after = e.id;
+        // The event goes to the window before the gap closes: a lane that sees the gap closed finds it there.
+        log_->info(fmt::format("Event {} committed late.", e.id));
+        const auto id = e.id;
         window_.addLate(std::make_shared<const core::Event>(std::move(e)), now);
+        gaps_.filled(id);
       }
       if (!full) {
         break;
@@ -173,36 +182,38 @@ void Fetcher::expireGapsOnce() {
     if (r.first == r.last) {
       log_->warning(fmt::format("Timeout elapsed on backlog event id {}.", r.first));
     } else {
-      log_->warning(fmt::format("Timeout elapsed on backlog event ids {}-{} ({} ids never committed).",
-                                r.first, r.last, r.last - r.first + 1));
+      log_->warning(fmt::format("Timeout elapsed on backlog event ids {}-{} ({} ids never committed).", r.first,
+                                r.last, r.last - r.first + 1));
     }
   }
+  openGaps_->set(static_cast<double>(gaps_.openIdCount()));
+}
+
+bool Fetcher::stepOnce() {
+  LanePositions lanes = positions_ ? positions_() : LanePositions{};
+  bool full = false;
+  // Id distance bounds the event count from above (gaps only make it smaller), and costs nothing.
+  if (!lanes.any || window_.head() - lanes.fastest < static_cast<std::int64_t>(options_.lead)) {
+    full = pollHeadOnce();
+  } else {
+    full = true;  // the lanes are busy with what is here; come back soon rather than after an interval
+    pause(std::chrono::milliseconds(20));
+  }
+  const auto now = clock_->steadyNow();
+  if (!lastRecheck_ || now - *lastRecheck_ >= options_.fetchInterval) {
+    lastRecheck_ = now;
+    recheckGapsOnce();
+    expireGapsOnce();
+    window_.pruneLate(now, 2 * gaps_.timeout());
+  }
+  window_.dropThrough(lanes.any ? lanes.slowest : window_.head());
+  windowGauge_->set(static_cast<double>(window_.size()));
+  return full;
 }
 
 void Fetcher::run() {
   while (!stopped()) {
-    LanePositions lanes = positions_ ? positions_() : LanePositions{};
-    bool full = false;
-    // Id distance bounds the event count from above (gaps only make it smaller), and costs nothing.
-    if (!lanes.any || window_.head() - lanes.fastest < static_cast<std::int64_t>(options_.lead)) {
-      full = pollHeadOnce();
-    } else {
-      full = true;  // the lanes are busy with what is here; come back soon rather than after an interval
-      pause(std::chrono::milliseconds(20));
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (now - lastRecheck_ >= options_.fetchInterval) {
-      lastRecheck_ = now;
-      recheckGapsOnce();
-      expireGapsOnce();
-      window_.pruneLate(now, 2 * gaps_.timeout());
-    }
-    if (lanes.any) {
-      window_.dropThrough(lanes.slowest);
-    } else {
-      window_.dropThrough(window_.head());
-    }
-    if (!full) {
+    if (!stepOnce()) {
       pause(options_.fetchInterval);
     }
   }
@@ -213,7 +224,8 @@ void Fetcher::start() {
 }
 
 void Fetcher::stop() {
-  stopSignal_.request();
+  stopping_ = true;
+  waker_.interrupt();
   if (thread_.joinable()) {
     thread_.join();
   }
@@ -221,7 +233,7 @@ void Fetcher::stop() {
 
 FetcherStatus Fetcher::status() const {
   std::lock_guard lock(statusMutex_);
-  return {window_.head(), consecutiveFailures_, lastError_, gaps_.openIdCount()};
+  return {window_.head(), consecutiveFailures_, lastError_, gaps_.openIdCount(), lastContact_};
 }
 
 }  // namespace sgeventd::engine

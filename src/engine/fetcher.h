@@ -13,10 +13,14 @@
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/shutdown.h"
+#include "core/waker.h"
 #include "engine/event_window.h"
 #include "engine/gap_tracker.h"
-#include "shotgrid/client.h"
+#include "engine/lane_source.h"
+#include "engine/status_board.h"
+#include "shotgrid/event_reader.h"
 
 namespace sgeventd::engine {
 
@@ -26,16 +30,8 @@ struct FetcherOptions {
   int maxConnRetries = 5;
   std::chrono::seconds connRetrySleep{60};
   core::BackoffPolicy failureBackoff{std::chrono::milliseconds(500), std::chrono::milliseconds(10000)};
-  std::size_t lead = 10000;        // events fetched ahead of the fastest lane before the fetcher waits
+  std::size_t lead = 10000;        // queue_size: events read ahead of the fastest lane before the fetcher waits
   std::size_t gapsPerQuery = 100;  // ranges named in one re-check query
-};
-
-// Positions the fetcher needs from the lanes: the fastest (to bound how far ahead it reads) and the
-// slowest in-window reader (to forget what nobody needs).
-struct LanePositions {
-  std::int64_t fastest = 0;
-  std::int64_t slowest = 0;
-  bool any = false;
 };
 
 struct FetcherStatus {
@@ -43,20 +39,22 @@ struct FetcherStatus {
   int consecutiveFailures = 0;
   std::string lastError;
   std::size_t openGapIds = 0;
+  std::optional<core::TimePoint> lastContact;  // when the site last answered
 };
 
 class Fetcher {
  public:
-  Fetcher(FetcherOptions options, std::unique_ptr<shotgrid::Client> client, EventWindow& window,
-          GapTracker& gaps, core::LoggerPtr log, core::ClockPtr clock, core::Shutdown& shutdown);
+  Fetcher(FetcherOptions options, shotgrid::EventReaderPtr reader, EventWindow& window, GapTracker& gaps,
+          core::LoggerPtr log, core::ClockPtr clock, core::Shutdown& shutdown,
+          core::MetricsPtr metrics = core::discardMetrics());
   ~Fetcher();
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
 
   // The newest id in the log (0 for an empty log), retried like every other query until it answers or
-  // a stop is requested (then nullopt). `client` defaults to the fetcher's own; another thread passes its
+  // a stop is requested (then nullopt). `reader` defaults to the fetcher's own; another thread passes its
   // own.
-  std::optional<std::int64_t> newestEventId(shotgrid::Client* client = nullptr);
+  std::optional<std::int64_t> newestEventId(shotgrid::EventReader* reader = nullptr);
 
   void setLanePositions(std::function<LanePositions()> positions) { positions_ = std::move(positions); }
   // Called with the head after each advance (the engine persists it).
@@ -64,6 +62,8 @@ class Fetcher {
 
   void start();
   void stop();  // returns once the thread has exited
+  // Polls the site now instead of at the end of the current pause (admin "poll now", webhooks).
+  void poke() { waker_.poke(); }
   FetcherStatus status() const;
 
   // One iteration, for tests that step the fetcher by hand: polls the head once (returns true when the
@@ -71,35 +71,45 @@ class Fetcher {
   bool pollHeadOnce();
   void recheckGapsOnce();
   void expireGapsOnce();
+  // Everything one pass of the loop does; returns true when it should come back at once (a full page).
+  bool stepOnce();
 
  private:
   void run();
-  // Runs a query; on failure logs as the original does and waits; returns nullopt then.
-  std::optional<std::vector<core::Event>> query(const shotgrid::Json& filters, int limit);
+  std::optional<std::vector<core::Event>> query(const shotgrid::EventQuery& query, const std::string& purpose);
   void onFailure(const shotgrid::ClientError& error);
   void onSuccess();
-  // Sleeps up to `d`, returning early on a stop or shutdown request.
+  // Sleeps up to `d`, returning early on a poke, a stop or a shutdown request.
   void pause(std::chrono::steady_clock::duration d);
-  bool stopped() const { return stopSignal_.requested() || shutdown_.requested(); }
+  bool stopped() const { return stopping_.load() || shutdown_.requested(); }
 
   FetcherOptions options_;
-  std::unique_ptr<shotgrid::Client> client_;
+  shotgrid::EventReaderPtr reader_;
   EventWindow& window_;
   GapTracker& gaps_;
   core::LoggerPtr log_;
   core::ClockPtr clock_;
   core::Shutdown& shutdown_;
+  core::MetricsPtr metrics_;
+  SiteMetrics site_;
+  core::CounterPtr fetched_;
+  core::GaugePtr openGaps_;
+  core::GaugePtr headGauge_;
+  core::GaugePtr windowGauge_;
   std::function<LanePositions()> positions_;
   std::function<void(std::int64_t)> headListener_;
   core::Backoff backoff_;
 
-  core::Shutdown stopSignal_;  // wakes this fetcher's pauses on stop()
+  core::Waker waker_;
+  core::Shutdown::Subscription shutdownSubscription_;
+  std::atomic<bool> stopping_{false};
   std::thread thread_;
-  std::chrono::steady_clock::time_point lastRecheck_{};
+  std::optional<std::chrono::steady_clock::time_point> lastRecheck_;
 
   mutable std::mutex statusMutex_;
   int consecutiveFailures_ = 0;
   std::string lastError_;
+  std::optional<core::TimePoint> lastContact_;
 };
 
 }  // namespace sgeventd::engine

@@ -5,9 +5,11 @@ namespace sgeventd::engine {
 std::vector<GapRange> GapTracker::observe(std::int64_t first, std::int64_t last,
                                           std::optional<TimePoint> nextCreatedAt, TimePoint now) {
   std::lock_guard lock(mutex_);
-  const bool settled = nextCreatedAt && *nextCreatedAt + timeout_ < now;
-  if (!settled) {
-    open_.add(first, last, now + timeout_);
+  // The deadline comes from the log itself (the event after the gap), not from when this process first
+  // looked: whoever observes the gap, before or after any number of restarts, gets the same deadline.
+  const TimePoint deadline = nextCreatedAt ? *nextCreatedAt + timeout_ : now + timeout_;
+  if (deadline >= now) {
+    open_.add(first, last, deadline);
   }
   return open_.covered(first, last);
 }

@@ -16,9 +16,9 @@ class GapTracker {
   explicit GapTracker(std::chrono::seconds timeout) : timeout_(timeout) {}
 
   // Ids [first, last] were skipped just before an event created at `nextCreatedAt`. Ids not known yet
-  // are opened until now + timeout, unless that event is already older than the timeout: a gap that old
-  // never fills (the original's PR #37 rule), so it is settled at once. Returns the open ranges inside
-  // [first, last] after the call, with their expiry.
+  // are opened until nextCreatedAt + timeout (now + timeout when the event has no created_at), unless
+  // that deadline already passed: a gap that old never fills (the original's PR #37 rule), so it is
+  // settled at once. Returns the open ranges inside [first, last] after the call, with their expiry.
   std::vector<GapRange> observe(std::int64_t first, std::int64_t last, std::optional<TimePoint> nextCreatedAt,
                                 TimePoint now);
 

@@ -5,97 +5,209 @@
 #include <algorithm>
 
 namespace sgeventd::engine {
+namespace {
 
-struct Lane::Member {
-  plugins::PluginId id;
-  plugins::PluginPtr plugin;
-  std::string loadError;
-  Progress progress;
-  FailurePolicy policy;
-  core::Backoff backoff;
-  core::LoggerPtr log;  // plugin.<name>
-  bool active = true;
-  std::string reason;
-  std::optional<std::chrono::steady_clock::time_point> reactivateAt;
-  // Where a deactivated plugin resumes: the event that failed and the callback that failed on it.
-  std::int64_t resumeEvent = 0;
-  std::size_t resumeCallback = 0;
-  bool dirty = false;
-  std::uint64_t processed = 0;
-  std::uint64_t failures = 0;
-
-  Member(plugins::PluginId pid, plugins::PluginPtr p, std::string err, Progress prog, FailurePolicy pol,
-         core::LoggerPtr l)
-      : id(std::move(pid)),
-        plugin(std::move(p)),
-        loadError(std::move(err)),
-        progress(std::move(prog)),
-        policy(pol),
-        backoff(pol.backoff),
-        log(std::move(l)) {
-    active = plugin != nullptr;
-    reason = active ? "" : loadError;
+MemberState persistedState(const std::optional<store::PluginStatus>& s) {
+  if (!s) {
+    return MemberState::Active;
   }
-};
+  switch (s->state) {
+    case store::PluginState::Inactive:
+      return MemberState::Deactivated;
+    case store::PluginState::Disabled:
+      return MemberState::Disabled;
+    default:
+      return MemberState::Active;
+  }
+}
+
+}  // namespace
 
 Lane::Lane(std::string name, LaneOptions options, LaneContext context)
     : name_(std::move(name)),
       options_(options),
       context_(std::move(context)),
-      log_(context_.logs->get("engine")) {}
+      log_(context_.logs->get("engine")),
+      shutdownSubscription_(context_.shutdown.subscribe(waker_)),
+      source_(context_.window, context_.makeReader, options_.batchSize, log_, context_.clock, name_,
+              context_.metrics),
+      dispatcher_(DispatchContext{context_.store, context_.clock, log_, context_.timing, &activity_}),
+      checkpointer_(context_.store, context_.clock, options_.groupCommitEvery, log_, name_,
+                    [this](std::chrono::milliseconds d) { return pause(d); }) {
+  context_.window.subscribe(waker_);
+}
 
-Lane::~Lane() { stop(); }
+Lane::~Lane() {
+  stop();
+  context_.window.unsubscribe(waker_);
+  context_.board.remove(name_);
+}
 
-void Lane::pause(std::chrono::steady_clock::duration d) { stopSignal_.pauseFor(d, context_.shutdown); }
+bool Lane::pause(std::chrono::milliseconds d) {
+  if (stopped()) {
+    return false;
+  }
+  waker_.waitFor(d);
+  return !stopped();
+}
 
-void Lane::addMember(plugins::PluginId id, plugins::PluginPtr plugin, std::string loadError,
-                     Progress progress, FailurePolicy policy, std::size_t position) {
-  auto log = context_.logs->get("plugin." + id.name);
-  auto member = std::make_shared<std::unique_ptr<Member>>(std::make_unique<Member>(
-      std::move(id), std::move(plugin), std::move(loadError), std::move(progress), policy, std::move(log)));
+void Lane::post(std::function<void()> update) {
   {
     std::lock_guard lock(updatesMutex_);
-    updates_.push_back([this, member, position] {
-      const auto at = std::min(position, members_.size());
-      members_.insert(members_.begin() + static_cast<std::ptrdiff_t>(at), std::move(*member));
-    });
+    updates_.push_back(std::move(update));
   }
-  context_.window.poke();
+  waker_.poke();
+}
+
+Member* Lane::find(const std::string& key) {
+  for (auto& m : members_) {
+    if (m->key == key) {
+      return m.get();
+    }
+  }
+  return nullptr;
+}
+
+void Lane::persistState(Member& m, store::PluginState state) {
+  (void)context_.store.setPluginStatus({m.id.collection, m.id.name, state, m.reason, context_.clock->now(),
+                                        m.resume.eventId, m.resume.callback});
+}
+
+void Lane::addMember(plugins::PluginId id, plugins::PluginPtr plugin, std::string loadError, Progress progress,
+                     FailurePolicy policy, std::size_t position, std::optional<store::PluginStatus> persisted) {
+  auto log = context_.logs->get("plugin." + id.name);
+  auto metrics = MemberMetrics::create(*context_.metrics, id);
+  auto member = std::make_shared<std::unique_ptr<Member>>(std::make_unique<Member>(
+      std::move(id), std::move(plugin), std::move(loadError), std::move(progress), policy, std::move(log),
+      std::move(metrics)));
+  auto& m = **member;
+  if (m.plugin && persistedState(persisted) != MemberState::Active) {
+    // A deactivation or an operator's disable outlives a restart; the plugin resumes where it stopped.
+    m.state = persistedState(persisted);
+    m.reason = persisted->reason;
+    m.resume = ResumePoint{persisted->resumeEvent, persisted->resumeCallback, 0};
+    if (m.state == MemberState::Deactivated && policy.reactivateAfter.count() > 0) {
+      m.reactivateAt = context_.clock->steadyNow() + policy.reactivateAfter;
+    }
+    log_->warning(fmt::format("Plugin {} is {} since before the restart: {}", m.id.name,
+                              memberStateName(m.state), m.reason));
+  }
+  post([this, member, position] {
+    const auto at = std::min(position, members_.size());
+    members_.insert(members_.begin() + static_cast<std::ptrdiff_t>(at), std::move(*member));
+  });
 }
 
 void Lane::replacePlugin(const std::string& key, plugins::PluginPtr plugin, std::string loadError) {
-  {
-    std::lock_guard lock(updatesMutex_);
-    updates_.push_back([this, key, plugin = std::move(plugin), loadError = std::move(loadError)]() mutable {
-      for (auto& m : members_) {
-        if (m->id.key() != key) {
-          continue;
-        }
-        m->plugin = std::move(plugin);
-        m->loadError = std::move(loadError);
-        // A new version starts afresh on the event it stopped at (as the original's reload), active again.
-        m->resumeCallback = 0;
-        m->resumeEvent = 0;
-        m->reactivateAt.reset();
-        m->active = m->plugin != nullptr;
-        m->reason = m->active ? "" : m->loadError;
-        (void)context_.store.setPluginStatus(
-            {m->id.collection, m->id.name,
-             m->active ? store::PluginState::Active : store::PluginState::LoadFailed, m->reason,
-             context_.clock->now()});
-      }
-    });
-  }
-  context_.window.poke();
+  post([this, key, plugin = std::move(plugin), loadError = std::move(loadError)]() mutable {
+    Member* m = find(key);
+    if (m == nullptr) {
+      return;
+    }
+    m->plugin = std::move(plugin);
+    m->loadError = std::move(loadError);
+    m->reloadError.clear();
+    m->retry.reset();  // the new version starts the failed callback afresh
+    m->reactivateAt.reset();
+    if (!m->plugin) {
+      m->state = MemberState::LoadFailed;
+      m->reason = m->loadError;
+      persistState(*m, store::PluginState::LoadFailed);
+      return;
+    }
+    if (m->state == MemberState::Disabled) {
+      return;  // only an operator turns a disabled plugin back on
+    }
+    if (m->state == MemberState::Deactivated) {
+      log_->info(fmt::format("Plugin {} changed on disk; reactivating it at event {}.", m->id.name,
+                             m->resume.eventId != 0 ? m->resume.eventId : m->progress.cursor() + 1));
+    }
+    m->state = MemberState::Active;
+    m->reason.clear();
+    persistState(*m, store::PluginState::Active);
+  });
+}
+
+void Lane::setReloadError(const std::string& key, std::string error) {
+  post([this, key, error = std::move(error)]() mutable {
+    if (Member* m = find(key)) {
+      m->reloadError = std::move(error);
+    }
+  });
 }
 
 void Lane::removeMember(const std::string& key) {
-  {
-    std::lock_guard lock(updatesMutex_);
-    updates_.push_back(
-        [this, key] { std::erase_if(members_, [&](const auto& m) { return m->id.key() == key; }); });
-  }
-  context_.window.poke();
+  post([this, key] { std::erase_if(members_, [&](const auto& m) { return m->key == key; }); });
+}
+
+void Lane::enable(const std::string& key) {
+  post([this, key] {
+    Member* m = find(key);
+    if (m == nullptr || !m->plugin || m->receives()) {
+      return;
+    }
+    m->state = MemberState::Active;
+    m->reason.clear();
+    m->reactivateAt.reset();
+    log_->info(fmt::format("Plugin {} enabled by an operator; it resumes at event {}.", m->id.name,
+                           m->resume.eventId != 0 ? m->resume.eventId : m->progress.cursor() + 1));
+    persistState(*m, store::PluginState::Active);
+  });
+}
+
+void Lane::disable(const std::string& key) {
+  post([this, key] {
+    Member* m = find(key);
+    if (m == nullptr || m->state == MemberState::Disabled) {
+      return;
+    }
+    if (m->retry) {
+      // The failed callback runs again, from its first attempt, once the plugin is enabled.
+      m->resume = ResumePoint{m->retry->event->id, m->plugin->callbacks()[m->retry->callback].name,
+                              m->retry->callback};
+      m->retry.reset();
+    }
+    m->state = MemberState::Disabled;
+    m->reason = "disabled by an operator";
+    log_->warning(fmt::format("Plugin {} disabled by an operator at event {}.", m->id.name, m->progress.cursor()));
+    persistState(*m, store::PluginState::Disabled);
+  });
+}
+
+void Lane::setCursor(const std::string& key, std::int64_t cursor) {
+  post([this, key, cursor] {
+    Member* m = find(key);
+    if (m == nullptr) {
+      return;
+    }
+    const auto was = m->progress.cursor();
+    if (auto set = checkpointer_.setCursor(*m, cursor); !set) {
+      log_->error(fmt::format("Could not move plugin {} to event {}: {}", m->id.name, cursor, set.error().message));
+      return;
+    }
+    log_->info(fmt::format("Plugin {} moved by an operator from event {} to event {}; it continues after it.",
+                           m->id.name, was, cursor));
+  });
+}
+
+void Lane::replay(const std::string& key, std::string callback, core::EventPtr event) {
+  post([this, key, callback = std::move(callback), event = std::move(event)] {
+    for (std::size_t index = 0; index < members_.size(); ++index) {
+      Member& m = *members_[index];
+      if (m.key != key || !m.plugin) {
+        continue;
+      }
+      const auto& callbacks = m.plugin->callbacks();
+      for (std::size_t i = 0; i < callbacks.size(); ++i) {
+        if (callbacks[i].name == callback) {
+          dispatcher_.replay(m, i, event, index);
+          return;
+        }
+      }
+      log_->error(fmt::format("Cannot replay event {} for plugin {}: it has no callback {} any more.", event->id,
+                              m.id.name, callback));
+    }
+  });
 }
 
 void Lane::applyUpdates() {
@@ -107,7 +219,7 @@ void Lane::applyUpdates() {
   if (pending.empty()) {
     return;
   }
-  commit(true);  // a member leaving must not lose what it did
+  checkpointer_.commit(members_, true);  // a member leaving must not lose what it did
   for (auto& update : pending) {
     update();
   }
@@ -115,137 +227,147 @@ void Lane::applyUpdates() {
 }
 
 void Lane::reactivateDue() {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = context_.clock->steadyNow();
   for (auto& m : members_) {
-    if (!m->active && m->plugin && m->reactivateAt && *m->reactivateAt <= now) {
-      m->active = true;
+    if (m->state == MemberState::Deactivated && m->plugin && m->reactivateAt && *m->reactivateAt <= now) {
+      m->state = MemberState::Active;
       m->reason.clear();
       m->reactivateAt.reset();
       log_->info(fmt::format("Reactivating plugin {} after {} s; resuming at event {}.", m->id.name,
-                             m->policy.reactivateAfter.count(), m->progress.cursor() + 1));
-      (void)context_.store.setPluginStatus(
-          {m->id.collection, m->id.name, store::PluginState::Active, "", context_.clock->now()});
+                             m->failures.policy().reactivateAfter.count(),
+                             m->resume.eventId != 0 ? m->resume.eventId : m->progress.cursor() + 1));
+      persistState(*m, store::PluginState::Active);
       publishStatus();
     }
   }
 }
 
-void Lane::expireBacklogs() {
-  const auto now = context_.clock->now();
-  for (auto& m : members_) {
-    const auto expired = m->progress.expire(now);
-    if (!expired.empty()) {
-      m->log->debug(fmt::format("Backlog ids {} expired without committing.", describeRanges(expired)));
-      m->dirty = true;
+bool Lane::retryDue(StepResult& result) {
+  // A pending retry holds the whole lane: in-order delivery (and, with strict_order, the original's order
+  // across plugins) means nothing after that event may run first.
+  const auto now = context_.clock->steadyNow();
+  bool waiting = false;
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    Member& m = *members_[i];
+    if (!m.retry || !m.receives()) {
+      continue;
+    }
+    if (m.retry->due > now) {
+      result.wakeAt = result.wakeAt ? std::min(*result.wakeAt, m.retry->due) : m.retry->due;
+      waiting = true;
+      continue;
+    }
+    const auto event = m.retry->event;
+    result.worked = true;
+    if (!deliver(i, event)) {
+      waiting = true;
+      if (m.retry) {
+        result.wakeAt = result.wakeAt ? std::min(*result.wakeAt, m.retry->due) : m.retry->due;
+      }
     }
   }
+  return waiting;
 }
 
-void Lane::deactivate(Member& m, const core::Event& event, std::size_t callback, int attempts,
-                      const std::string& error) {
-  m.active = false;
-  m.resumeEvent = event.id;
-  m.resumeCallback = callback;
-  const auto& cb = m.plugin->callbacks()[callback];
-  m.reason = fmt::format("callback {} failed on event {} after {} attempt(s): {}", cb.name, event.id,
-                         attempts, error.substr(0, 500));
-  std::string when = "when its file changes or on SIGHUP";
-  if (m.policy.reactivateAfter.count() > 0) {
-    m.reactivateAt = std::chrono::steady_clock::now() + m.policy.reactivateAfter;
-    when = fmt::format("in {} s, {}", m.policy.reactivateAfter.count(), when);
-  }
-  log_->warning(fmt::format("Plugin {} deactivated: {}. It resumes at event {} {}.", m.id.name, m.reason,
-                            event.id, when));
-  (void)context_.store.setPluginStatus(
-      {m.id.collection, m.id.name, store::PluginState::Inactive, m.reason, context_.clock->now()});
-}
-
-Lane::Outcome Lane::processFor(Member& m, const core::Event& event) {
+bool Lane::deliver(std::size_t index, const core::EventPtr& eventPtr) {
+  Member& m = *members_[index];
+  const core::Event& event = *eventPtr;
   const bool late = event.id <= m.progress.cursor();
   if (!late && event.id > m.progress.cursor() + 1) {
-    auto open =
-        context_.gaps.observe(m.progress.cursor() + 1, event.id - 1, event.createdAt, context_.clock->now());
+    auto open = context_.gaps.observe(m.progress.cursor() + 1, event.id - 1, event.createdAt, context_.clock->now());
     if (!open.empty()) {
       m.progress.backlogGaps(open);
     }
   }
-  const auto& callbacks = m.plugin->callbacks();
-  std::size_t first = 0;
-  if (m.resumeEvent == event.id) {
-    first = std::min(m.resumeCallback, callbacks.size());
+  const auto result = dispatcher_.dispatch(m, eventPtr, index);
+  if (result == DispatchResult::Waiting || result == DispatchResult::Deactivated) {
+    publishStatus();
+    return result != DispatchResult::Waiting;
   }
-  bool ran = false;
-  for (std::size_t i = first; i < callbacks.size(); ++i) {
-    const auto& cb = callbacks[i];
-    if (!core::matchesEvent(cb.match, event)) {
-      continue;
-    }
-    ran = true;
-    const std::string cbLogger = "plugin." + m.id.name + "." + cb.name;
-    if (m.log->enabled(core::LogLevel::Debug)) {
-      m.log->debug(fmt::format("Dispatching event {} to callback {}.", event.id, cb.name));
-    }
-    for (int attempt = 1;; ++attempt) {
-      const auto start = context_.clock->now();
-      const auto outcome = m.plugin->invoke(i, event, {});
-      if (context_.timing) {
-        context_.timing({event.id, event.createdAt, cbLogger, start, context_.clock->now(), !outcome.ok()});
-      }
-      if (outcome.ok()) {
-        break;
-      }
-      ++m.failures;
-      const bool last = attempt >= std::max(m.policy.attempts, 1);
-      const bool stopOnError = m.policy.stopOnError.value_or(cb.stopOnError);
-      (void)context_.store.recordFailure({m.id.collection, m.id.name, cb.name, event.id, attempt,
-                                          outcome.message, context_.clock->now(), last});
-      if (!last) {
-        m.log->warning(fmt::format("Callback {} failed on event {} (attempt {} of {}); retrying.", cb.name,
-                                   event.id, attempt, m.policy.attempts));
-        pause(m.backoff.delay(attempt));
-        if (stopped()) {
-          return Outcome::Interrupted;  // not done: it runs again after the restart
-        }
-        continue;
-      }
-      if (stopOnError) {
-        deactivate(m, event, i, attempt, outcome.message);
-        return Outcome::Deactivated;
-      }
-      m.log->error(
-          fmt::format("Callback {} failed on event {} after {} attempt(s); stopOnError is off, so the "
-                      "event is recorded as failed and skipped.",
-                      cb.name, event.id, attempt));
-      break;
-    }
-  }
-  m.resumeEvent = 0;
-  m.resumeCallback = 0;
   m.progress.markDone(event.id);
   if (late) {
     m.log->info(fmt::format("Processed id {} from backlog.", event.id));
   }
   ++m.processed;
+  m.metrics.processed->inc();
+  m.lastEventId = std::max(m.lastEventId, event.id);
+  if (!late) {
+    m.lastEventCreatedAt = event.createdAt;
+  }
   m.dirty = true;
   // Work a callback did is committed before the next event starts, so a crash re-runs at most this one.
-  commit(ran || late);
-  return Outcome::Done;
+  return checkpointer_.commit(members_, result == DispatchResult::DoneRan || late);
+}
+
+bool Lane::settleBacklogs() {
+  // An id the fetcher stopped watching either committed (its event waits in the window, or the site has it)
+  // or expired (the fetcher logged it): deliver it or drop it, never neither.
+  bool worked = false;
+  for (std::size_t i = 0; i < members_.size() && !stopped(); ++i) {
+    Member& m = *members_[i];
+    if (!m.receives() || m.retry || m.progress.backlog().empty()) {
+      continue;
+    }
+    std::vector<GapRange> settled;
+    for (const auto& range : m.progress.backlog().ranges()) {
+      for (std::int64_t id = range.first; id <= range.last; ++id) {
+        if (!context_.gaps.isOpen(id) && source_.late(id, id).empty()) {
+          if (!settled.empty() && settled.back().last + 1 == id) {
+            settled.back().last = id;
+          } else {
+            settled.push_back({id, id, range.expires});
+          }
+        }
+      }
+    }
+    if (settled.empty()) {
+      continue;
+    }
+    auto found = source_.readIds(settled);
+    if (!found) {
+      continue;  // warned by the source; the next pass tries again
+    }
+    worked = true;
+    for (const auto& event : *found) {
+      if (m.progress.isLate(event->id) && !deliver(i, event)) {
+        return true;
+      }
+    }
+    std::vector<GapRange> expired;
+    for (const auto& r : settled) {
+      for (std::int64_t id = r.first; id <= r.last; ++id) {
+        if (m.progress.isLate(id)) {
+          m.progress.markDone(id);  // leaves the backlog: it never committed
+          expired.push_back({id, id, r.expires});
+        }
+      }
+    }
+    if (!expired.empty()) {
+      m.log->debug(fmt::format("Backlog ids {} expired without committing.", describeRanges(expired)));
+      m.dirty = true;
+      checkpointer_.commit(members_, false);
+    }
+  }
+  return worked;
 }
 
 bool Lane::processLate() {
   bool worked = false;
-  for (auto& m : members_) {
-    if (!m->active || m->progress.backlog().empty()) {
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    Member& m = *members_[i];
+    if (!m.receives() || m.progress.backlog().empty()) {
       continue;
     }
-    for (const auto& range : m->progress.backlog().ranges()) {
-      for (const auto& event : context_.window.lateIn(range.first, range.last)) {
-        if (stopped() || !m->active) {
+    for (const auto& range : m.progress.backlog().ranges()) {
+      for (const auto& event : source_.late(range.first, range.last)) {
+        if (stopped() || !m.receives()) {
           return worked;
         }
-        if (m->progress.isLate(event->id)) {
-          processFor(*m, *event);
+        if (m.progress.isLate(event->id)) {
           worked = true;
+          if (!deliver(i, event)) {
+            return worked;
+          }
         }
       }
     }
@@ -253,149 +375,96 @@ bool Lane::processLate() {
   return worked;
 }
 
-std::vector<core::EventPtr> Lane::readBelowWindow(std::int64_t after, std::int64_t floor, bool& failed) {
-  failed = false;
-  if (!reader_) {
-    reader_ = context_.makeReader();
-  }
-  using shotgrid::Json;
-  auto result = reader_->findEvents(
-      Json::array({Json::array({"id", "greater_than", after}), Json::array({"id", "less_than", floor})}),
-      options_.batchSize);
-  if (!result) {
-    failed = true;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - lastReadWarning_ > std::chrono::seconds(60)) {
-      lastReadWarning_ = now;
-      log_->warning(fmt::format("Lane {} could not read events after {}: {}; retrying.", name_, after,
-                                result.error().describe()));
-    }
-    return {};
-  }
-  std::vector<core::EventPtr> out;
-  out.reserve(result->size());
-  for (auto& e : *result) {
-    out.push_back(std::make_shared<const core::Event>(std::move(e)));
-  }
-  return out;
-}
-
 bool Lane::processNext() {
   std::optional<std::int64_t> position;
   for (const auto& m : members_) {
-    if (m->active) {
+    if (m->receives() && m->plugin) {
       position = position ? std::min(*position, m->progress.cursor()) : m->progress.cursor();
     }
   }
   if (!position) {
     return false;
   }
-  auto slice = context_.window.after(*position, static_cast<std::size_t>(options_.batchSize));
-  std::vector<core::EventPtr> events;
-  if (slice.covered) {
-    events = std::move(slice.events);
-  } else {
-    // Behind the window: read this lane's own range instead of holding the fetcher back.
-    bool failed = false;
-    events = readBelowWindow(*position, slice.floor, failed);
-    if (failed) {
-      pause(std::chrono::seconds(1));
-      return false;
-    }
-    if (events.empty()) {
-      // Nothing committed between here and the window: continue from the window itself.
-      events = context_.window.after(slice.floor - 1, static_cast<std::size_t>(options_.batchSize)).events;
-    }
+  auto batch = source_.next(*position);
+  if (batch.failed) {
+    pause(std::chrono::seconds(1));
+    return false;
   }
-  for (const auto& event : events) {
-    for (auto& m : members_) {
+  for (const auto& event : batch.events) {
+    for (std::size_t i = 0; i < members_.size(); ++i) {
       if (stopped()) {
         return true;
       }
-      if (m->active && m->plugin && m->progress.wants(event->id)) {
-        processFor(*m, *event);
+      Member& m = *members_[i];
+      if (m.receives() && m.plugin && m.progress.wants(event->id) && !deliver(i, event)) {
+        return true;
       }
     }
     publishStatus();
   }
-  commit(false);
-  return !events.empty();
+  checkpointer_.commit(members_, false);
+  return !batch.events.empty();
 }
 
-void Lane::commit(bool force) {
-  const auto now = std::chrono::steady_clock::now();
-  if (!force && now - lastCommit_ < options_.groupCommitEvery) {
-    return;
+Lane::StepResult Lane::step() {
+  StepResult result;
+  applyUpdates();
+  reactivateDue();
+  if (retryDue(result) || stopped()) {
+    return result;
   }
-  std::vector<store::Checkpoint> checkpoints;
-  for (auto& m : members_) {
-    if (m->dirty) {
-      checkpoints.push_back(m->progress.checkpoint(m->id.collection, m->id.name));
-    }
+  result.worked = settleBacklogs() || result.worked;
+  if (!stopped()) {
+    result.worked = processLate() || result.worked;
   }
-  if (checkpoints.empty()) {
-    return;
+  if (!stopped() && !std::any_of(members_.begin(), members_.end(), [](const auto& m) { return m->retry.has_value(); })) {
+    result.worked = processNext() || result.worked;
   }
-  bool warned = false;
-  for (int attempt = 1;; ++attempt) {
-    auto result = context_.store.commit(checkpoints);
-    if (result) {
-      break;
-    }
-    // The state must be durable before the lane moves on; wait for the disk rather than run ahead.
-    if (!warned) {
-      log_->error(
-          fmt::format("Could not commit the state of lane {}: {}; retrying.", name_, result.error().message));
-      warned = true;
-    }
-    if (stopped()) {
-      return;
-    }
-    pause(std::chrono::milliseconds(std::min(100 * attempt, 5000)));
+  if (!result.worked) {
+    checkpointer_.commit(members_, false);
   }
-  if (warned) {
-    log_->info(fmt::format("State of lane {} committed again.", name_));
-  }
-  for (auto& m : members_) {
-    m->dirty = false;
-  }
-  lastCommit_ = now;
-}
-
-void Lane::publishStatus() {
-  std::vector<MemberStatus> status;
-  std::optional<std::pair<std::int64_t, std::int64_t>> positions;
-  for (const auto& m : members_) {
-    status.push_back({m->id, m->progress.cursor(), m->progress.backlog().ranges(), m->plugin != nullptr,
-                      m->active, m->reason, m->processed, m->failures});
-    if (m->active) {
-      const auto c = m->progress.cursor();
-      positions = positions ? std::make_pair(std::min(positions->first, c), std::max(positions->second, c))
-                            : std::make_pair(c, c);
-    }
-  }
-  std::lock_guard lock(statusMutex_);
-  status_ = std::move(status);
-  positions_ = positions;
+  return result;
 }
 
 void Lane::run() {
   while (!stopped()) {
-    const auto seen = context_.window.version();
-    applyUpdates();
-    reactivateDue();
-    expireBacklogs();
-    bool worked = processLate();
-    if (!stopped()) {
-      worked = processNext() || worked;
+    const auto result = step();
+    if (result.worked) {
+      continue;
     }
-    if (!worked) {
-      commit(false);
-      context_.window.waitForChange(seen, options_.idleWait);
+    auto wait = std::chrono::steady_clock::duration(options_.idleWait);
+    if (result.wakeAt) {
+      wait = std::min(wait, *result.wakeAt - context_.clock->steadyNow());
+    }
+    if (wait > std::chrono::steady_clock::duration::zero()) {
+      waker_.waitFor(wait);
     }
   }
-  commit(true);
+  checkpointer_.commit(members_, true);
   publishStatus();
+  finished_ = true;
+}
+
+void Lane::publishStatus() {
+  if (retired_) {
+    return;
+  }
+  const auto head = context_.window.head();
+  const auto headCreatedAt = context_.window.headCreatedAt();
+  std::vector<MemberStatus> status;
+  status.reserve(members_.size());
+  for (const auto& m : members_) {
+    status.push_back({m->id, m->progress.cursor(), m->progress.backlog().ranges(), m->plugin != nullptr,
+                      m->receives() && m->plugin != nullptr, m->state, m->reason, m->reloadError, m->processed,
+                      m->failedAttempts, m->retries, m->skipped, m->lastEventId, m->lastEventCreatedAt,
+                      m->lastError, std::nullopt});
+    m->metrics.lagEvents->set(static_cast<double>(std::max<std::int64_t>(0, head - m->progress.cursor())));
+    if (headCreatedAt && m->lastEventCreatedAt) {
+      m->metrics.lagSeconds->set(
+          std::max(0.0, std::chrono::duration<double>(*headCreatedAt - *m->lastEventCreatedAt).count()));
+    }
+  }
+  context_.board.publish(name_, std::move(status), &activity_);
 }
 
 void Lane::start() {
@@ -404,9 +473,15 @@ void Lane::start() {
   thread_ = std::thread([this] { run(); });
 }
 
+void Lane::retire() {
+  retired_ = true;
+  requestStop();
+  context_.board.remove(name_);
+}
+
 void Lane::requestStop() {
-  stopSignal_.request();
-  context_.window.poke();
+  stopping_ = true;
+  waker_.interrupt();
 }
 
 void Lane::stop() {
@@ -414,16 +489,7 @@ void Lane::stop() {
   if (thread_.joinable()) {
     thread_.join();
   }
-}
-
-std::vector<MemberStatus> Lane::status() const {
-  std::lock_guard lock(statusMutex_);
-  return status_;
-}
-
-std::optional<std::pair<std::int64_t, std::int64_t>> Lane::positions() const {
-  std::lock_guard lock(statusMutex_);
-  return positions_;
+  finished_ = true;
 }
 
 }  // namespace sgeventd::engine

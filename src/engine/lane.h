@@ -1,6 +1,8 @@
 #pragma once
-// A lane: one worker thread delivering events, in id order, to its members (one plugin normally; every
-// plugin in the original's order with strict_order). A slow or failing plugin only delays its own lane.
+// A lane: one thread delivering events in id order to its members (one plugin normally; every plugin in
+// the original's order with strict_order). Its jobs are separate pieces: the source (window or own reads),
+// the dispatcher (callbacks, resume point, failure policy) and the checkpointer (the one writer of its
+// checkpoints). Membership changes and operator requests are posted to it and applied between events.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -12,35 +14,22 @@
 #include <thread>
 #include <vector>
 
-#include "core/backoff.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/shutdown.h"
+#include "core/waker.h"
+#include "engine/checkpointer.h"
+#include "engine/dispatcher.h"
 #include "engine/event_window.h"
 #include "engine/gap_tracker.h"
-#include "engine/progress.h"
+#include "engine/lane_source.h"
+#include "engine/member.h"
+#include "engine/status_board.h"
 #include "plugins/plugin.h"
-#include "shotgrid/client.h"
 #include "store/state_store.h"
 
 namespace sgeventd::engine {
-
-// How a plugin's failures are handled (daemon-wide values, or its [plugin:NAME] overrides).
-struct FailurePolicy {
-  int attempts = 3;  // per callback and event; 1 = no retry
-  core::BackoffPolicy backoff{std::chrono::milliseconds(1000), std::chrono::milliseconds(60000)};
-  std::chrono::seconds reactivateAfter{0};  // 0 = only a change on disk or SIGHUP reactivates
-  std::optional<bool> stopOnError;          // overrides the callbacks' own registration value
-};
-
-struct TimingRecord {
-  std::int64_t eventId = 0;
-  std::optional<TimePoint> createdAt;
-  std::string callbackLogger;  // "plugin.<plugin>.<callback>"
-  TimePoint start;
-  TimePoint end;
-  bool error = false;
-};
 
 struct LaneOptions {
   int batchSize = 500;
@@ -57,19 +46,10 @@ struct LaneContext {
   core::ClockPtr clock;
   core::Shutdown& shutdown;
   // A connection with the daemon's credentials, for lanes that read below the window.
-  std::function<std::unique_ptr<shotgrid::Client>()> makeReader;
+  std::function<shotgrid::EventReaderPtr()> makeReader;
   std::function<void(const TimingRecord&)> timing;  // empty when the timing log is off
-};
-
-struct MemberStatus {
-  plugins::PluginId id;
-  std::int64_t cursor = 0;
-  std::vector<GapRange> backlog;
-  bool loaded = false;
-  bool active = false;
-  std::string reason;
-  std::uint64_t processed = 0;
-  std::uint64_t failures = 0;
+  StatusBoard& board;
+  core::MetricsPtr metrics;
 };
 
 class Lane {
@@ -80,57 +60,77 @@ class Lane {
   Lane& operator=(const Lane&) = delete;
 
   // Changes take effect between two events. `plugin` is null when its load failed (`loadError` says why).
+  // `persisted` is the plugin's stored status: a deactivation or an operator's disable outlives a restart.
   void addMember(plugins::PluginId id, plugins::PluginPtr plugin, std::string loadError, Progress progress,
-                 FailurePolicy policy, std::size_t position);
+                 FailurePolicy policy, std::size_t position, std::optional<store::PluginStatus> persisted = {});
+  // A new version from disk (or a load failure of one): a deactivated plugin is active again and resumes
+  // at the callback that failed.
   void replacePlugin(const std::string& key, plugins::PluginPtr plugin, std::string loadError);
+  // A reload that failed while the previous version keeps running (empty: cleared).
+  void setReloadError(const std::string& key, std::string error);
   void removeMember(const std::string& key);
+
+  // Operator requests (see control.h), checked by the engine first.
+  void enable(const std::string& key);
+  void disable(const std::string& key);
+  void setCursor(const std::string& key, std::int64_t cursor);
+  void replay(const std::string& key, std::string callback, core::EventPtr event);
 
   void start();
   void requestStop();  // returns at once; the lane finishes the event in flight and commits
   void stop();         // requestStop() and join
+  // The lane leaves the engine (its plugin was removed) without waiting for a callback that may never
+  // return: it stops publishing, and the engine joins it once it has finished.
+  void retire();
+  bool finished() const { return finished_.load(); }
+
+  // One pass of the lane's loop without waiting, for tests that step a lane by hand. `wakeAt`: when a
+  // pending retry is due.
+  struct StepResult {
+    bool worked = false;
+    std::optional<std::chrono::steady_clock::time_point> wakeAt;
+  };
+  StepResult step();
 
   const std::string& name() const { return name_; }
-  std::vector<MemberStatus> status() const;
-  // Lowest and highest cursor over active members; nullopt when none is active.
-  std::optional<std::pair<std::int64_t, std::int64_t>> positions() const;
 
  private:
-  struct Member;
-  enum class Outcome { Done, Deactivated, Interrupted };
-
+  void post(std::function<void()> update);
   void run();
-  bool stopped() const { return stopSignal_.requested() || context_.shutdown.requested(); }
-  void pause(std::chrono::steady_clock::duration d);
+  bool stopped() const { return stopping_.load() || context_.shutdown.requested(); }
+  bool pause(std::chrono::milliseconds d);
+  Member* find(const std::string& key);
   void applyUpdates();
   void reactivateDue();
-  void expireBacklogs();
+  bool retryDue(StepResult& result);
+  bool settleBacklogs();
   bool processLate();
   bool processNext();
-  std::vector<core::EventPtr> readBelowWindow(std::int64_t after, std::int64_t floor, bool& failed);
-  Outcome processFor(Member& member, const core::Event& event);
-  void deactivate(Member& member, const core::Event& event, std::size_t callback, int attempts,
-                  const std::string& error);
-  void commit(bool force);
+  // Delivers one event to one member and records what happened; false when the lane must not go on with
+  // further events now (a retry waits, or a stop came).
+  bool deliver(std::size_t index, const core::EventPtr& event);
+  void persistState(Member& m, store::PluginState state);
   void publishStatus();
 
   std::string name_;
   LaneOptions options_;
   LaneContext context_;
   core::LoggerPtr log_;
+  core::Waker waker_;
+  core::Shutdown::Subscription shutdownSubscription_;
+  LaneActivity activity_;
+  LaneSource source_;
+  Dispatcher dispatcher_;
+  Checkpointer checkpointer_;
 
   std::vector<std::unique_ptr<Member>> members_;  // lane thread only
-  std::unique_ptr<shotgrid::Client> reader_;
-  std::chrono::steady_clock::time_point lastCommit_{};
-  std::chrono::steady_clock::time_point lastReadWarning_{};
 
   std::mutex updatesMutex_;
   std::vector<std::function<void()>> updates_;
 
-  mutable std::mutex statusMutex_;
-  std::vector<MemberStatus> status_;
-  std::optional<std::pair<std::int64_t, std::int64_t>> positions_;
-
-  core::Shutdown stopSignal_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<bool> retired_{false};
   std::thread thread_;
 };
 

@@ -14,32 +14,12 @@
 #include "core/expected.h"
 #include "core/log.h"
 #include "core/shutdown.h"
+#include "shotgrid/client_error.h"
+#include "shotgrid/event_reader.h"
 
 namespace sgeventd::shotgrid {
 
 using Json = nlohmann::json;
-
-enum class ErrorKind {
-  Authentication,  // api3 error_code 102
-  Fault,           // any other api3 exception; `faultCode` and the server's message are kept
-  Protocol,        // HTTP status >= 300; `httpStatus` is set
-  Timeout,
-  Connection,       // refused, reset, DNS, TLS
-  Malformed,        // not JSON, truncated JSON, or JSON of the wrong shape
-  InvalidArgument,  // caught on our side before sending
-};
-
-struct ClientError {
-  ErrorKind kind = ErrorKind::Fault;
-  std::string message;           // never contains the script key
-  int faultCode = 0;             // ErrorKind::Fault / Authentication
-  int httpStatus = 0;            // ErrorKind::Protocol
-  int attempts = 1;              // how many requests were sent
-  std::string describe() const;  // "Fault 104: API update() CRUD ERROR ..." for log lines
-};
-
-template <class T>
-using Result = Expected<T, ClientError>;
 
 struct Auth {
   std::string scriptName;
@@ -83,7 +63,7 @@ const std::vector<std::string>& eventFields();
 
 // A Client owns one libcurl easy handle (a kept-alive connection) and is used by one thread at a time;
 // give each thread its own Client. libcurl's global init must have run before the first Client.
-class Client {
+class Client final : public EventReader {
  public:
   explicit Client(ClientOptions options);
   ~Client();
@@ -119,6 +99,9 @@ class Client {
 
   // EventLogEntry rows decoded straight into events (the daemon's hot path): one request, ascending id.
   Result<std::vector<core::Event>> findEvents(const Json& filters, int limit);
+  // EventReader, over findEvents (event_reader.cpp).
+  Result<std::vector<core::Event>> readEvents(const EventQuery& query) override;
+  Result<std::int64_t> newestEventId() override;
 
   // One api3 call with the auth envelope. `idempotent` reads are retried; writes are sent once unless the
   // failure proves the request never reached the server (connection refused before sending).

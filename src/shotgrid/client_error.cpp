@@ -1,6 +1,6 @@
 #include <string>
 
-#include "shotgrid/client.h"
+#include "shotgrid/client_error.h"
 
 namespace sgeventd::shotgrid {
 
@@ -33,6 +33,38 @@ std::string ClientError::describe() const {
     out += " (after " + std::to_string(attempts) + " attempts)";
   }
   return out;
+}
+
+bool ClientError::transient() const {
+  switch (kind) {
+    case ErrorKind::Timeout:
+    case ErrorKind::Connection:
+      return true;
+    case ErrorKind::Protocol:
+      return httpStatus == 429 || httpStatus >= 500;
+    default:
+      return false;
+  }
+}
+
+std::string_view errorKindName(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Authentication:
+      return "authentication";
+    case ErrorKind::Fault:
+      return "fault";
+    case ErrorKind::Protocol:
+      return "http";
+    case ErrorKind::Timeout:
+      return "timeout";
+    case ErrorKind::Connection:
+      return "connection";
+    case ErrorKind::Malformed:
+      return "malformed";
+    case ErrorKind::InvalidArgument:
+      return "invalid-argument";
+  }
+  return "fault";
 }
 
 }  // namespace sgeventd::shotgrid

@@ -55,8 +55,16 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: a failure keeps its event (a replay needs no site), and a deactivated plugin keeps where it
+// resumes (a restart keeps it deactivated at the failed callback).
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE failures ADD COLUMN event_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE plugin_status ADD COLUMN resume_event INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE plugin_status ADD COLUMN resume_callback TEXT NOT NULL DEFAULT '';
+)sql";
+
 // migrations[i] moves the schema from version i to i + 1.
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1};
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2};
 
 }  // namespace
 

@@ -42,11 +42,16 @@ struct FailureRecord {
   std::string error;
   TimePoint at{};
   bool final = false;  // the lane gave up on it (stopOnError=False) or deactivated the plugin
+  std::string eventJson;  // the event as the site sent it, so a replay needs no site; empty in old records
+  std::int64_t id = 0;    // assigned by the store; 0 on a record not read back
 };
 
-enum class PluginState { Active, Inactive, LoadFailed };
+// Inactive: deactivated by its failures (stopOnError); Disabled: turned off by an operator. Both outlive a
+// restart; only a change on disk, SIGHUP, reactivate_after or an operator brings Inactive back, only an
+// operator brings Disabled back.
+enum class PluginState { Active, Inactive, LoadFailed, Disabled };
 
-std::string_view pluginStateName(PluginState state);  // "active", "inactive", "load-failed"
+std::string_view pluginStateName(PluginState state);  // "active", "inactive", "load-failed", "disabled"
 
 struct PluginStatus {
   std::string collection;
@@ -54,6 +59,9 @@ struct PluginStatus {
   PluginState state = PluginState::Active;
   std::string reason;  // why inactive
   TimePoint since{};
+  // Where an Inactive plugin resumes: the event whose callback failed, and that callback's name.
+  std::int64_t resumeEvent = 0;
+  std::string resumeCallback;
 };
 
 enum class OpenMode {
@@ -90,6 +98,8 @@ class StateStore {
   // The newest `limit` records (of one plugin name, any collection, when given), newest first. The
   // store keeps the last 10000.
   virtual Expected<std::vector<FailureRecord>> failures(std::optional<std::string> plugin, int limit) = 0;
+  // One record by its id; nullopt when the store no longer has it.
+  virtual Expected<std::optional<FailureRecord>> failure(std::int64_t id) = 0;
 
   virtual Expected<void> setPluginStatus(const PluginStatus& status) = 0;
   virtual Expected<std::vector<PluginStatus>> pluginStatuses() = 0;

@@ -48,14 +48,32 @@ class FakeStateStore final : public store::StateStore {
   Expected<void> setCursor(const std::string& c, const std::string& p, std::int64_t cursor) override {
     std::lock_guard lock(mutex_);
     checkpoints_[c + "::" + p] = store::Checkpoint{c, p, cursor, {}};
+    ++cursorSets_;
     return {};
+  }
+  int cursorSets() {
+    std::lock_guard lock(mutex_);
+    return cursorSets_;
+  }
+  std::optional<store::PluginStatus> status(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = statuses_.find(key);
+    return it == statuses_.end() ? std::nullopt : std::optional<store::PluginStatus>(it->second);
   }
   const std::vector<std::string>& warnings() const override { return warnings_; }
   const std::string& path() const override { return path_; }
   Expected<void> recordFailure(const store::FailureRecord& f) override {
     std::lock_guard lock(mutex_);
     failures_.push_back(f);
+    failures_.back().id = static_cast<std::int64_t>(failures_.size());
     return {};
+  }
+  Expected<std::optional<store::FailureRecord>> failure(std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    if (id < 1 || id > static_cast<std::int64_t>(failures_.size())) {
+      return std::optional<store::FailureRecord>{};
+    }
+    return std::optional<store::FailureRecord>{failures_[static_cast<std::size_t>(id - 1)]};
   }
   Expected<std::vector<store::FailureRecord>> failures(std::optional<std::string>, int) override {
     std::lock_guard lock(mutex_);
@@ -106,6 +124,7 @@ class FakeStateStore final : public store::StateStore {
   std::vector<store::FailureRecord> failures_;
   std::atomic<std::int64_t> head_{0};
   int commits_ = 0;
+  int cursorSets_ = 0;
   std::atomic<bool> backwards_{false};
   std::vector<std::string> warnings_;
   std::string path_ = ":memory:";

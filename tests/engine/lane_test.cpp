@@ -6,6 +6,7 @@
 
 #include "../support/wait.h"
 #include "core/memory_log.h"
+#include "core/metrics_registry.h"
 #include "fakes.h"
 
 using namespace sgeventd;
@@ -31,7 +32,8 @@ class LaneTest : public ::testing::Test {
   LaneTest() { window.reset(10); }
 
   LaneContext context() {
-    return LaneContext{window, gaps, store, logs, core::systemClock(), shutdown, [] { return nullptr; }, {}};
+    return LaneContext{window, gaps,      store, logs, core::systemClock(), shutdown, [] { return nullptr; }, {},
+                       board,  metrics};
   }
   std::shared_ptr<RecordingPlugin> plugin(const std::string& name, std::vector<std::string> callbacks,
                                           core::MatchSpec match = core::MatchSpec::all()) {
@@ -57,6 +59,8 @@ class LaneTest : public ::testing::Test {
   }
 
   EventWindow window{1000};
+  StatusBoard board;
+  std::shared_ptr<core::MetricsRegistry> metrics = std::make_shared<core::MetricsRegistry>();
   GapTracker gaps{300s};
   FakeStateStore store;
   std::shared_ptr<core::MemoryLogFactory> logs = std::make_shared<core::MemoryLogFactory>();
@@ -119,7 +123,8 @@ TEST_F(LaneTest, FailuresAreRetriedThenSucceed) {
   auto a = plugin("a", {"cb"});
   int calls = 0;
   a->setBehaviour([&](const core::Event&) -> plugins::InvokeResult {
-    return ++calls < 3 ? plugins::InvokeResult::error("boom") : plugins::InvokeResult{};
+    return ++calls < 3 ? plugins::InvokeResult::failure(plugins::InvokeStatus::Retry, "boom")
+                       : plugins::InvokeResult{};
   });
   lane.addMember(a->id(), a, "", Progress(10, {}), fastPolicy(3), 0);
   lane.start();
@@ -143,7 +148,7 @@ TEST_F(LaneTest, StopOnErrorDeactivatesThenReactivatesAtTheFailedCallback) {
   a->setBehaviour([&](const core::Event& e) -> plugins::InvokeResult {
     auto last = entries().back();
     if (broken && e.id == 12 && last.rfind("a.second", 0) == 0) {
-      return plugins::InvokeResult::error("second is broken");
+      return plugins::InvokeResult::failure(plugins::InvokeStatus::Retry, "second is broken");
     }
     return {};
   });
@@ -152,10 +157,10 @@ TEST_F(LaneTest, StopOnErrorDeactivatesThenReactivatesAtTheFailedCallback) {
   lane.addMember(a->id(), a, "", Progress(10, {}), policy, 0);
   lane.start();
   window.append({makeEvent(11), makeEvent(12), makeEvent(13)}, 13);
-  ASSERT_TRUE(waitUntil([&] { return lane.status().at(0).active == false; }));
+  ASSERT_TRUE(waitUntil([&] { return board.members().at(0).active == false; }));
   EXPECT_EQ(store.checkpoint("/plugins::a").cursor, 11);
   EXPECT_EQ(countOf("a.first:13"), 0u);
-  EXPECT_NE(lane.status()[0].reason.find("second is broken"), std::string::npos);
+  EXPECT_NE(board.members()[0].reason.find("second is broken"), std::string::npos);
   broken = false;
   ASSERT_TRUE(waitUntil([&] { return store.checkpoint("/plugins::a").cursor == 13; }));
   lane.stop();
@@ -180,9 +185,11 @@ TEST_F(LaneTest, StopOnErrorFalseRecordsTheFailureAndMovesOn) {
   window.append({makeEvent(11), makeEvent(12)}, 12);
   ASSERT_TRUE(waitUntil([&] { return store.checkpoint("/plugins::a").cursor == 12; }));
   lane.stop();
-  EXPECT_TRUE(lane.status()[0].active);
+  EXPECT_TRUE(board.members()[0].active);
+  // An ordinary exception is not retried (retry_on = transient): the original called it once.
+  EXPECT_EQ(countOf("a.cb:11"), 1u);
   auto failures = store.failureList();
-  ASSERT_EQ(failures.size(), 2u);
+  ASSERT_EQ(failures.size(), 1u);
   EXPECT_TRUE(failures.back().final);
   EXPECT_EQ(failures.back().eventId, 11);
 }
@@ -219,7 +226,9 @@ TEST_F(LaneTest, ASlowLaneDoesNotDelayAnother) {
 TEST_F(LaneTest, AStopDuringRetriesLeavesTheEventUndone) {
   Lane lane("a", options, context());
   auto a = plugin("a", {"cb"});
-  a->setBehaviour([](const core::Event&) -> plugins::InvokeResult { return plugins::InvokeResult::error("down"); });
+  a->setBehaviour([](const core::Event&) -> plugins::InvokeResult {
+    return plugins::InvokeResult::failure(plugins::InvokeStatus::Retry, "down");
+  });
   FailurePolicy policy;
   policy.attempts = 100;
   policy.backoff = {std::chrono::milliseconds(60000), std::chrono::milliseconds(60000)};
@@ -230,6 +239,6 @@ TEST_F(LaneTest, AStopDuringRetriesLeavesTheEventUndone) {
   const auto before = std::chrono::steady_clock::now();
   lane.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - before, 5s);
-  EXPECT_EQ(lane.status().at(0).cursor, 10);
+  EXPECT_EQ(board.members().at(0).cursor, 10);
   EXPECT_NE(store.checkpoint("/plugins::a").cursor, 11);
 }

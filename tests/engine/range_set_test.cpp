@@ -50,7 +50,7 @@ TEST(GapTracker, YoungGapOpensOldGapIsSettled) {
   GapTracker g(300s);
   auto open = g.observe(101, 103, kT0, kT0 + 1s);
   ASSERT_EQ(open.size(), 1u);
-  EXPECT_EQ(open[0].expires, kT0 + 1s + 300s);
+  EXPECT_EQ(open[0].expires, kT0 + 300s);  // from the next event's created_at, not from the observation
   EXPECT_TRUE(g.isOpen(102));
   EXPECT_TRUE(g.observe(201, 210, kT0 - 400s, kT0).empty());
   EXPECT_FALSE(g.isOpen(205));
@@ -61,11 +61,24 @@ TEST(GapTracker, FillsSplitRangesAndExpiryIsPerObservation) {
   g.observe(101, 103, kT0, kT0);
   g.filled(102);
   EXPECT_EQ(describeRanges(g.open()), "101, 103");
-  auto again = g.observe(104, 105, kT0, kT0 + 10s);
+  auto again = g.observe(104, 105, kT0 + 10s, kT0 + 10s);
   EXPECT_EQ(describeRanges(again), "104-105");
   auto expired = g.expire(kT0 + 300s);
   EXPECT_EQ(describeRanges(expired), "101, 103");
   EXPECT_EQ(describeRanges(g.open()), "104-105");
+}
+
+TEST(GapTracker, ARestartThatObservesTheGapAgainKeepsItsDeadline) {
+  // A daemon killed before its lanes stored the gap sees it again after the restart, later: the deadline
+  // must be the one the first run had, or a late event released in between is neither delivered nor expired.
+  GapTracker first(300s);
+  const auto before = first.observe(500, 500, kT0, kT0 + 1s);
+  GapTracker afterRestart(300s);
+  const auto again = afterRestart.observe(500, 500, kT0, kT0 + 200s);
+  ASSERT_EQ(before.size(), 1u);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].expires, before[0].expires);
+  EXPECT_TRUE(afterRestart.observe(600, 600, kT0, kT0 + 301s).empty());  // past it: settled at once
 }
 
 TEST(GapTracker, AReaderThatNeverSawAFilledIdReopensIt) {

@@ -1,0 +1,117 @@
+#include "engine/lane_source.h"
+
+#include <fmt/format.h>
+
+namespace sgeventd::engine {
+namespace {
+
+std::vector<core::EventPtr> share(std::vector<core::Event>&& events) {
+  std::vector<core::EventPtr> out;
+  out.reserve(events.size());
+  for (auto& e : events) {
+    out.push_back(std::make_shared<const core::Event>(std::move(e)));
+  }
+  return out;
+}
+
+}  // namespace
+
+void SiteMetrics::request(const std::string& purpose) {
+  metrics_->counter("sgeventd_site_requests_total", "Requests sent to the site, by purpose.", {{"purpose", purpose}})
+      ->inc();
+}
+
+void SiteMetrics::error(const shotgrid::ClientError& error) {
+  metrics_
+      ->counter("sgeventd_site_errors_total", "Failed requests to the site, by kind of failure.",
+                {{"kind", std::string(shotgrid::errorKindName(error.kind))}})
+      ->inc();
+}
+
+LaneSource::LaneSource(EventWindow& window, std::function<shotgrid::EventReaderPtr()> makeReader, int batchSize,
+                       core::LoggerPtr log, core::ClockPtr clock, std::string laneName, core::MetricsPtr metrics)
+    : window_(window),
+      makeReader_(std::move(makeReader)),
+      batchSize_(batchSize),
+      log_(std::move(log)),
+      clock_(std::move(clock)),
+      laneName_(std::move(laneName)),
+      metrics_(std::move(metrics)),
+      site_(*metrics_) {}
+
+shotgrid::EventReader& LaneSource::reader() {
+  if (!reader_) {
+    reader_ = makeReader_();
+  }
+  return *reader_;
+}
+
+void LaneSource::warn(const std::string& what, const shotgrid::ClientError& error) {
+  site_.error(error);
+  const auto now = clock_->steadyNow();
+  if (now - lastWarning_ > std::chrono::seconds(60)) {
+    lastWarning_ = now;
+    log_->warning(fmt::format("Lane {} could not read {}: {}; retrying.", laneName_, what, error.describe()));
+  }
+}
+
+LaneSource::Batch LaneSource::next(std::int64_t position) {
+  const auto max = static_cast<std::size_t>(batchSize_);
+  auto slice = window_.after(position, max);
+  if (slice.covered) {
+    return {std::move(slice.events), false};
+  }
+  // Behind the window: read this lane's own range instead of holding the fetcher back.
+  shotgrid::EventQuery query;
+  query.after = position;
+  query.before = slice.floor;
+  query.limit = batchSize_;
+  site_.request("range");
+  auto result = reader().readEvents(query);
+  if (!result) {
+    warn(fmt::format("events after {}", position), result.error());
+    return {{}, true};
+  }
+  if (result->empty()) {
+    // Nothing committed between here and the window: continue from the window itself.
+    return {window_.after(slice.floor - 1, max).events, false};
+  }
+  return {share(std::move(*result)), false};
+}
+
+std::vector<core::EventPtr> LaneSource::late(std::int64_t first, std::int64_t last) const {
+  return window_.lateIn(first, last);
+}
+
+shotgrid::Result<std::vector<core::EventPtr>> LaneSource::readIds(const std::vector<GapRange>& ranges) {
+  std::vector<core::EventPtr> out;
+  constexpr std::size_t kRangesPerQuery = 100;
+  for (std::size_t start = 0; start < ranges.size(); start += kRangesPerQuery) {
+    shotgrid::EventQuery query;
+    query.after = ranges[start].first - 1;
+    query.limit = batchSize_;
+    for (std::size_t i = start; i < std::min(ranges.size(), start + kRangesPerQuery); ++i) {
+      query.only.emplace_back(ranges[i].first, ranges[i].last);
+    }
+    for (;;) {
+      site_.request("backlog");
+      auto found = reader().readEvents(query);
+      if (!found) {
+        warn("its backlog ids", found.error());
+        return tl::unexpected(found.error());
+      }
+      const bool full = static_cast<int>(found->size()) >= batchSize_;
+      if (!found->empty()) {
+        query.after = found->back().id;
+      }
+      auto shared = share(std::move(*found));
+      out.insert(out.end(), shared.begin(), shared.end());
+      if (!full) {
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace sgeventd::engine

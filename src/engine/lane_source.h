@@ -1,0 +1,61 @@
+#pragma once
+// Where a lane's events come from: the shared window while it keeps up, its own range reads from the site
+// (on its own connection) once it fell below the window, and the late events the fetcher handed over.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "engine/event_window.h"
+#include "engine/range_set.h"
+#include "shotgrid/event_reader.h"
+
+namespace sgeventd::engine {
+
+// Requests to the site and their failures, by who made them ("head", "gaps", "range", ...).
+struct SiteMetrics {
+  explicit SiteMetrics(core::Metrics& metrics) : metrics_(&metrics) {}
+  void request(const std::string& purpose);
+  void error(const shotgrid::ClientError& error);
+
+ private:
+  core::Metrics* metrics_;
+};
+
+class LaneSource {
+ public:
+  LaneSource(EventWindow& window, std::function<shotgrid::EventReaderPtr()> makeReader, int batchSize,
+             core::LoggerPtr log, core::ClockPtr clock, std::string laneName, core::MetricsPtr metrics);
+
+  struct Batch {
+    std::vector<core::EventPtr> events;  // ascending, id > position
+    bool failed = false;                 // the site did not answer: try again later
+  };
+  // The next events above `position`.
+  Batch next(std::int64_t position);
+  // Late events the fetcher found in [first, last].
+  std::vector<core::EventPtr> late(std::int64_t first, std::int64_t last) const;
+  // Reads exactly the ids of `ranges` from the site (backlog ids the fetcher no longer watches).
+  shotgrid::Result<std::vector<core::EventPtr>> readIds(const std::vector<GapRange>& ranges);
+
+ private:
+  shotgrid::EventReader& reader();
+  void warn(const std::string& what, const shotgrid::ClientError& error);
+
+  EventWindow& window_;
+  std::function<shotgrid::EventReaderPtr()> makeReader_;
+  int batchSize_;
+  core::LoggerPtr log_;
+  core::ClockPtr clock_;
+  std::string laneName_;
+  core::MetricsPtr metrics_;
+  SiteMetrics site_;
+  shotgrid::EventReaderPtr reader_;
+  std::chrono::steady_clock::time_point lastWarning_{};
+};
+
+}  // namespace sgeventd::engine
