@@ -5,12 +5,19 @@
 #include <filesystem>
 
 #include "core/memory_log.h"
+#include "legacy/import.h"
 #include "legacy_support.h"
-#include "store/legacy_import.h"
 #include "store/state_store.h"
 
-namespace sgeventd::store {
+namespace sgeventd::legacy {
 namespace {
+
+using store::Checkpoint;
+using store::GapRange;
+using store::OpenMode;
+using store::StateStore;
+using store::StateStorePtr;
+using store::TimePoint;
 
 using legacytest::pythonPickle;
 using legacytest::readBytes;
@@ -309,4 +316,4 @@ TEST_F(Fixture, HandEditedListsAndOddEntriesAreReported) {
 }
 
 }  // namespace
-}  // namespace sgeventd::store
+}  // namespace sgeventd::legacy

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace sgeventd::store::legacytest {
+namespace sgeventd::legacy::legacytest {
 
 using TempDir = ::sgeventd::testing::TempDir;
 
@@ -73,4 +73,4 @@ inline std::string pythonPickle(const TempDir& dir, const std::string& fileName,
 // The opcode names pickletools sees in a file, one "NAME arg" per line.
 inline std::string opcodeListing(const std::string& path) { return writePickle({"dis", path}); }
 
-}  // namespace sgeventd::store::legacytest
+}  // namespace sgeventd::legacy::legacytest

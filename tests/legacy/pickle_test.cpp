@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <random>
 
+#include "legacy/pickle.h"
 #include "legacy_support.h"
-#include "store/legacy_pickle.h"
 
-namespace sgeventd::store::pickle {
+namespace sgeventd::legacy::pickle {
 namespace {
 
 using legacytest::opcodeListing;
@@ -314,4 +314,4 @@ TEST(Pickle, ProtocolZeroUnicodeEscapes) {
 }
 
 }  // namespace
-}  // namespace sgeventd::store::pickle
+}  // namespace sgeventd::legacy::pickle

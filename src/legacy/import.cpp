@@ -1,4 +1,4 @@
-#include "store/legacy_import.h"
+#include "legacy/import.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -10,9 +10,14 @@
 #include <limits>
 #include <system_error>
 
-#include "store/legacy_pickle.h"
+#include "legacy/pickle.h"
 
-namespace sgeventd::store {
+namespace sgeventd::legacy {
+
+using store::Checkpoint;
+using store::GapRange;
+using store::StateStore;
+using store::TimePoint;
 
 namespace {
 
@@ -457,4 +462,4 @@ Expected<std::optional<std::int64_t>> legacyDefaultCursor(StateStore& store, con
   return std::optional<std::int64_t>{*id};
 }
 
-}  // namespace sgeventd::store
+}  // namespace sgeventd::legacy

@@ -12,7 +12,7 @@
 
 #include "core/expected.h"
 
-namespace sgeventd::store::pickle {
+namespace sgeventd::legacy::pickle {
 
 // A naive datetime.datetime, exactly as pickled (no time zone: the original writes local time).
 struct DateTime {
@@ -91,4 +91,4 @@ struct Limits {
 // global refused: "global os.system is not allowed", "truncated pickle: ...".
 Expected<Value> load(std::string_view bytes, const Limits& limits = {});
 
-}  // namespace sgeventd::store::pickle
+}  // namespace sgeventd::legacy::pickle

@@ -1,4 +1,4 @@
-#include "store/legacy_pickle.h"
+#include "legacy/pickle.h"
 
 #include <algorithm>
 #include <cstring>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-namespace sgeventd::store::pickle {
+namespace sgeventd::legacy::pickle {
 
 bool Tuple::operator==(const Tuple& other) const { return items == other.items; }
 bool List::operator==(const List& other) const { return items == other.items; }
@@ -1154,4 +1154,4 @@ Expected<Value> load(std::string_view bytes, const Limits& limits) {
   }
 }
 
-}  // namespace sgeventd::store::pickle
+}  // namespace sgeventd::legacy::pickle
