@@ -423,6 +423,11 @@ Lane::StepResult Lane::step() {
   if (!result.worked) {
     checkpointer_.commit(members_, false);
   }
+  for (const auto& m : members_) {
+    if (m->retry) {
+      result.wakeAt = result.wakeAt ? std::min(*result.wakeAt, m->retry->due) : m->retry->due;
+    }
+  }
   return result;
 }
 

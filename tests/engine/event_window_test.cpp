@@ -48,11 +48,22 @@ TEST(EventWindow, LateEventsAreFoundByRangeAndJoinTheCoveredRange) {
 }
 
 TEST(EventWindow, WaitersWakeOnChange) {
+  // The wait must end because of the change, not its timeout: a waiter nobody notifies would still see a
+  // new version after 30 s, so the elapsed time is what tells the two apart.
   EventWindow w(10);
   w.reset(0);
   const auto seen = w.version();
-  std::thread writer([&] { w.append({makeEvent(1)}, 1); });
-  const auto v = w.waitForChange(seen, std::chrono::seconds(10));
+  core::Waker subscribed;
+  w.subscribe(subscribed);
+  const auto start = std::chrono::steady_clock::now();
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    w.append({makeEvent(1)}, 1);
+  });
+  const auto v = w.waitForChange(seen, std::chrono::seconds(30));
+  EXPECT_TRUE(subscribed.waitFor(std::chrono::seconds(30)));  // poked, not timed out
   writer.join();
+  w.unsubscribe(subscribed);
   EXPECT_NE(v, seen);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }

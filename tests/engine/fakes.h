@@ -1,6 +1,7 @@
 #pragma once
 // Test doubles for the engine: an in-memory state store and scriptable plugins.
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -8,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/event.h"
 #include "plugins/plugin.h"
+#include "shotgrid/event_reader.h"
 #include "store/state_store.h"
 
 namespace sgeventd::testing {
@@ -165,6 +168,70 @@ class RecordingPlugin final : public plugins::Plugin {
   std::shared_ptr<std::vector<std::string>> journal_;
   std::shared_ptr<std::mutex> journalMutex_;
   Behaviour behaviour_;
+};
+
+// Time that moves only when a test says so.
+class ManualClock final : public core::Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    std::lock_guard lock(mutex_);
+    return system_;
+  }
+  std::chrono::steady_clock::time_point steadyNow() const override {
+    std::lock_guard lock(mutex_);
+    return steady_;
+  }
+  void advance(std::chrono::steady_clock::duration d) {
+    std::lock_guard lock(mutex_);
+    system_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+    steady_ += d;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::chrono::system_clock::time_point system_{std::chrono::sys_days{std::chrono::year{2026} / 12 / 1}};
+  std::chrono::steady_clock::time_point steady_{std::chrono::hours(1000)};
+};
+
+// A site's event log in memory, answering EventQuery as the api3 client would.
+class FakeEventReader final : public shotgrid::EventReader {
+ public:
+  struct Log {
+    std::mutex mutex;
+    std::map<std::int64_t, core::Event> events;
+    int reads = 0;
+    bool down = false;
+  };
+  explicit FakeEventReader(std::shared_ptr<Log> log) : log_(std::move(log)) {}
+
+  shotgrid::Result<std::vector<core::Event>> readEvents(const shotgrid::EventQuery& q) override {
+    std::lock_guard lock(log_->mutex);
+    ++log_->reads;
+    if (log_->down) {
+      return tl::unexpected(shotgrid::ClientError{shotgrid::ErrorKind::Connection, "refused"});
+    }
+    std::vector<core::Event> out;
+    for (auto it = log_->events.upper_bound(q.after); it != log_->events.end(); ++it) {
+      if (static_cast<int>(out.size()) >= q.limit || (q.before && it->first >= *q.before)) {
+        break;
+      }
+      bool wanted = q.only.empty();
+      for (const auto& [first, last] : q.only) {
+        wanted = wanted || (it->first >= first && it->first <= last);
+      }
+      if (wanted) {
+        out.push_back(it->second);
+      }
+    }
+    return out;
+  }
+  shotgrid::Result<std::int64_t> newestEventId() override {
+    std::lock_guard lock(log_->mutex);
+    return log_->events.empty() ? 0 : log_->events.rbegin()->first;
+  }
+
+ private:
+  std::shared_ptr<Log> log_;
 };
 
 inline core::EventPtr makeEvent(std::int64_t id, std::string type = "Shotgun_Shot_Change",
