@@ -220,7 +220,7 @@ TEST_F(LaneTest, ASlowLaneDoesNotDelayAnother) {
   EXPECT_TRUE(waitUntil([&] { return store.checkpoint("/plugins::fast").cursor == 60; }));
   EXPECT_TRUE(inside);  // the slow lane is in its callback on event 11 while the fast one reached 60
   EXPECT_EQ(countOf("slow.cb:11"), 1u);
-  EXPECT_EQ(store.checkpoint("/plugins::slow").cursor, 10);
+  EXPECT_LT(store.checkpoint("/plugins::slow").cursor, 11);
   release = true;
   EXPECT_TRUE(waitUntil([&] { return store.checkpoint("/plugins::slow").cursor == 60; }));
   slowLane.stop();
