@@ -1,23 +1,71 @@
 #include "sim/persistence.h"
 
-#include "sim/sqlite_db.h"
+#include <sqlite3.h>
+
+#include "store/sqlite_handle.h"
 
 namespace sgeventd::sim {
 
+using store::Connection;
+using store::Statement;
+
+namespace {
+
+// Adds the statement to SQLite's message, so a failure in the sim's own schema names the statement.
+template <class T>
+Expected<T> withSql(Expected<T> result, std::string_view sql) {
+  if (!result) {
+    return fail("sqlite: " + result.error().message + " in: " + std::string(sql.substr(0, 80)),
+                result.error().code);
+  }
+  return result;
+}
+
+Expected<Statement> prepare(const Connection& db, std::string_view sql) {
+  return withSql(db.prepare(sql), sql);
+}
+
+Expected<void> exec(const Connection& db, std::string_view sql) { return withSql(db.exec(sql), sql); }
+
+// Steps a write to completion and readies it for the next row.
+Expected<void> execute(Statement& statement) {
+  if (auto done = statement.run(); !done) {
+    return fail("sqlite: " + done.error().message, done.error().code);
+  }
+  return {};
+}
+
+// Calls `row` for each row; a failed step is an error, not the end of the rows.
+template <class RowFn>
+Expected<void> forEachRow(Statement& statement, RowFn&& row) {
+  while (true) {
+    auto more = statement.step();
+    if (!more) {
+      return fail("sqlite: " + more.error().message, more.error().code);
+    }
+    if (!*more) {
+      return {};
+    }
+    SGEVENTD_TRY(row());
+  }
+}
+
+}  // namespace
+
 struct Persistence::Impl {
-  Database db;
+  Connection db;
 };
 
 Persistence::Persistence(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Persistence::~Persistence() = default;
 
 Expected<std::unique_ptr<Persistence>> Persistence::open(const std::string& path) {
-  auto db = Database::open(path);
+  auto db = Connection::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) {
-    return tl::unexpected(db.error());
+    return fail("cannot open " + path + ": " + db.error().message, db.error().code);
   }
   auto impl = std::make_unique<Impl>(Impl{std::move(*db)});
-  SGEVENTD_TRY(impl->db.exec(R"(
+  SGEVENTD_TRY(exec(impl->db, R"(
     PRAGMA journal_mode=WAL;
     PRAGMA synchronous=NORMAL;
     CREATE TABLE IF NOT EXISTS entities (type TEXT NOT NULL, id INTEGER NOT NULL, retired INTEGER NOT NULL,
@@ -36,32 +84,34 @@ Expected<std::unique_ptr<Persistence>> Persistence::open(const std::string& path
 
 Expected<LoadedSite> Persistence::load(EventLog& log) {
   LoadedSite site;
-  auto entities = impl_->db.prepare("SELECT type, id, retired, fields FROM entities");
+  auto entities = prepare(impl_->db, "SELECT type, id, retired, fields FROM entities");
   if (!entities) {
     return tl::unexpected(entities.error());
   }
-  while (entities->step() == SQLITE_ROW) {
+  SGEVENTD_TRY(forEachRow(*entities, [&]() -> Expected<void> {
     EntityRow row;
-    row.id = entities->integer(1);
-    row.retired = entities->integer(2) != 0;
+    row.id = entities->int64(1);
+    row.retired = entities->int64(2) != 0;
     row.fields = Json::parse(entities->text(3), nullptr, false);
     if (row.fields.is_discarded()) {
-      return fail("corrupt entity row " + std::string(entities->text(0)) + " " + std::to_string(row.id));
+      return fail("corrupt entity row " + entities->text(0) + " " + std::to_string(row.id));
     }
-    site.entities[std::string(entities->text(0))][row.id] = std::move(row);
-  }
-  auto counters = impl_->db.prepare("SELECT type, next_id FROM counters");
+    site.entities[entities->text(0)][row.id] = std::move(row);
+    return {};
+  }));
+  auto counters = prepare(impl_->db, "SELECT type, next_id FROM counters");
   if (!counters) {
     return tl::unexpected(counters.error());
   }
-  while (counters->step() == SQLITE_ROW) {
-    site.nextIds[std::string(counters->text(0))] = counters->integer(1);
-  }
-  auto fields = impl_->db.prepare("SELECT type, field, data_type, valid_types FROM schema_fields");
+  SGEVENTD_TRY(forEachRow(*counters, [&]() -> Expected<void> {
+    site.nextIds[counters->text(0)] = counters->int64(1);
+    return {};
+  }));
+  auto fields = prepare(impl_->db, "SELECT type, field, data_type, valid_types FROM schema_fields");
   if (!fields) {
     return tl::unexpected(fields.error());
   }
-  while (fields->step() == SQLITE_ROW) {
+  SGEVENTD_TRY(forEachRow(*fields, [&]() -> Expected<void> {
     FieldSchema fs;
     fs.builtIn = false;
     fs.type = dataTypeFromName(fields->text(2)).value_or(DataType::Text);
@@ -71,9 +121,11 @@ Expected<LoadedSite> Persistence::load(EventLog& log) {
         fs.validTypes.push_back(v.get<std::string>());
       }
     }
-    site.addedFields.push_back({std::string(fields->text(0)), {std::string(fields->text(1)), fs}});
-  }
-  auto events = impl_->db.prepare(
+    site.addedFields.push_back({fields->text(0), {fields->text(1), fs}});
+    return {};
+  }));
+  auto events = prepare(
+      impl_->db,
       "SELECT id, created_at, event_type, attribute_name, session_uuid, meta, entity_type, entity_id, "
       "entity_name, "
       "user_type, user_id, user_name, project_type, project_id, project_name FROM events ORDER BY id");
@@ -84,21 +136,21 @@ Expected<LoadedSite> Persistence::load(EventLog& log) {
     if (events->isNull(column)) {
       return std::nullopt;
     }
-    return NewEvent::Link{std::string(events->text(column)), events->integer(column + 1),
-                          std::string(events->text(column + 2))};
+    return NewEvent::Link{events->text(column), events->int64(column + 1), events->text(column + 2)};
   };
   NewEvent e;
-  while (events->step() == SQLITE_ROW) {
-    e.createdAt = events->integer(1);
-    e.eventType = std::string(events->text(2));
+  SGEVENTD_TRY(forEachRow(*events, [&]() -> Expected<void> {
+    e.createdAt = events->int64(1);
+    e.eventType = events->text(2);
     e.attributeName = events->isNull(3) ? std::nullopt : std::optional<std::string>(events->text(3));
     e.sessionUuid = events->isNull(4) ? std::nullopt : std::optional<std::string>(events->text(4));
-    e.metaJson = std::string(events->text(5));
+    e.metaJson = events->text(5);
     e.entity = link(6);
     e.user = link(9);
     e.project = link(12);
-    log.append(events->integer(0), e);
-  }
+    log.append(events->int64(0), e);
+    return {};
+  }));
   return site;
 }
 
@@ -107,16 +159,16 @@ Expected<void> Persistence::save(
     const std::vector<std::pair<std::string, std::pair<std::string, FieldSchema>>>& fields,
     const EventLog& log, std::size_t firstEventRow, const std::map<std::string, std::int64_t>& nextIds) {
   auto& db = impl_->db;
-  SGEVENTD_TRY(db.exec("BEGIN"));
+  SGEVENTD_TRY(exec(db, "BEGIN"));
   auto run = [&]() -> Expected<void> {
     auto upsert =
-        db.prepare("INSERT OR REPLACE INTO entities (type, id, retired, fields) VALUES (?, ?, ?, ?)");
-    auto erase = db.prepare("DELETE FROM entities WHERE type = ? AND id = ?");
-    auto field = db.prepare(
-        "INSERT OR REPLACE INTO schema_fields (type, field, data_type, valid_types) VALUES (?, ?, ?, ?)");
-    auto counter = db.prepare("INSERT OR REPLACE INTO counters (type, next_id) VALUES (?, ?)");
+        prepare(db, "INSERT OR REPLACE INTO entities (type, id, retired, fields) VALUES (?, ?, ?, ?)");
+    auto erase = prepare(db, "DELETE FROM entities WHERE type = ? AND id = ?");
+    auto field = prepare(
+        db, "INSERT OR REPLACE INTO schema_fields (type, field, data_type, valid_types) VALUES (?, ?, ?, ?)");
+    auto counter = prepare(db, "INSERT OR REPLACE INTO counters (type, next_id) VALUES (?, ?)");
     auto event =
-        db.prepare("INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        prepare(db, "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (auto* s : {&upsert, &erase, &field, &counter, &event}) {
       if (!*s) {
         return tl::unexpected(s->error());
@@ -128,27 +180,18 @@ Expected<void> Persistence::save(
       if (change.row) {
         st.bind(3, std::int64_t{change.row->retired ? 1 : 0}).bind(4, change.row->fields.dump());
       }
-      if (st.step() != SQLITE_DONE) {
-        return fail("sqlite: " + db.error());
-      }
-      st.reset();
+      SGEVENTD_TRY(execute(st));
     }
     for (const auto& [type, f] : fields) {
       field->bind(1, type)
           .bind(2, f.first)
           .bind(3, dataTypeName(f.second.type))
           .bind(4, Json(f.second.validTypes).dump());
-      if (field->step() != SQLITE_DONE) {
-        return fail("sqlite: " + db.error());
-      }
-      field->reset();
+      SGEVENTD_TRY(execute(*field));
     }
     for (const auto& [type, next] : nextIds) {
       counter->bind(1, type).bind(2, next);
-      if (counter->step() != SQLITE_DONE) {
-        return fail("sqlite: " + db.error());
-      }
-      counter->reset();
+      SGEVENTD_TRY(execute(*counter));
     }
     const auto& pool = log.pool();
     auto bindLink = [&](int column, const LinkRef& ref) {
@@ -175,19 +218,16 @@ Expected<void> Persistence::save(
       bindLink(7, row.entity);
       bindLink(10, row.user);
       bindLink(13, row.project);
-      if (event->step() != SQLITE_DONE) {
-        return fail("sqlite: " + db.error());
-      }
-      event->reset();
+      SGEVENTD_TRY(execute(*event));
     }
     return {};
   };
   auto result = run();
   if (!result) {
-    (void)db.exec("ROLLBACK");
+    (void)exec(db, "ROLLBACK");
     return result;
   }
-  return db.exec("COMMIT");
+  return exec(db, "COMMIT");
 }
 
 }  // namespace sgeventd::sim

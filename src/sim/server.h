@@ -1,16 +1,12 @@
 #pragma once
 // Serves a Site over HTTP: POST [/prefix]/api3/json (the api3 protocol) and the /sim/... test controls.
+// The listener, its threads and settings are http::Server's; this file only routes requests to the site.
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "core/expected.h"
-
-namespace httplib {
-class Server;
-}
+#include "http/server.h"
 
 namespace sgeventd::sim {
 
@@ -20,25 +16,19 @@ class Server {
  public:
   // port 0 picks a free port; read it from port() after start().
   explicit Server(Site& site, std::string host = "127.0.0.1", int port = 0);
-  ~Server();  // stops
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Called once per request with a one-line summary ("POST /api3/json read 200 1.2ms"); off when unset.
-  void setRequestLog(std::function<void(std::string_view)> log);
-  Expected<void> start();  // binds, starts the listener thread, returns once it accepts connections
-  int port() const { return port_; }
-  const std::string& host() const { return host_; }
-  std::string url() const;  // "http://127.0.0.1:PORT"
-  void stop();
+  // Called once per request with a one-line summary ("POST /api3/json 200 1.2ms"); off when unset.
+  void setRequestLog(std::function<void(std::string_view)> log) { http_.setRequestLog(std::move(log)); }
+  Expected<void> start() { return http_.start(); }  // binds, returns once it accepts connections
+  int port() const { return http_.port(); }
+  const std::string& host() const { return http_.host(); }
+  std::string url() const { return http_.url(); }  // "http://127.0.0.1:PORT"
+  void stop() { http_.stop(); }
 
  private:
-  Site& site_;
-  std::string host_;
-  int port_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
-  std::function<void(std::string_view)> log_;
+  http::Server http_;
 };
 
 }  // namespace sgeventd::sim

@@ -29,6 +29,7 @@
 
 #include "core/clock.h"
 #include "core/expected.h"
+#include "http/server.h"
 #include "sim/faults.h"
 #include "sim/records.h"
 
@@ -63,9 +64,8 @@ struct HttpReply {
   int status = 200;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Retry-After)
-  // With a charset, as sites send it (shotgun_api3 accepts any type starting with application/json). It
-  // also keeps cpp-httplib from gzipping replies, which stalls keep-alive reuse ~40 ms on loopback.
-  std::string contentType = "application/json; charset=utf-8";
+  // With a charset, as sites send it (shotgun_api3 accepts any type starting with application/json).
+  std::string contentType = http::kJsonContentType;
   Delivery delivery = Delivery::Normal;
   int delayMs = 0;  // the server waits this long before answering (FaultKind::Slow)
 };
