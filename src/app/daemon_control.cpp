@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "core/write_all.h"
+
 namespace sgeventd::app {
 
 namespace fs = std::filesystem;
@@ -23,42 +25,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// A file descriptor that closes itself.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  UniqueFd& operator=(UniqueFd&&) = delete;
-  ~UniqueFd() { reset(); }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-
- private:
-  int fd_;
-};
+using core::UniqueFd;
+using core::writeAll;
 
 std::string errnoText(int err) { return std::strerror(err); }
-
-bool writeAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 std::string readSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -100,7 +70,7 @@ std::string quotedContent(std::string s) {
 
 Expected<pid_t> readPid(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
+  if (!fd.valid()) {
     const int err = errno;
     return fail("cannot read pid file " + path + ": " + errnoText(err), err);
   }
@@ -160,8 +130,13 @@ Expected<PidFile> PidFile::acquire(const std::string& path,
   for (int attempt = 0; attempt < 5; ++attempt) {
     {
       UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-      if (fd.get() < 0 || !writeAll(fd.get(), content)) {
-        const int err = errno;
+      int err = fd.valid() ? 0 : errno;
+      if (fd.valid()) {
+        if (auto written = writeAll(fd.get(), content); !written) {
+          err = written.error().code;
+        }
+      }
+      if (err != 0) {
         ::unlink(temp.c_str());
         return fail("cannot write pid file " + path + ": " + errnoText(err), err);
       }
@@ -221,19 +196,14 @@ PidFile::~PidFile() {
   }
 }
 
-ReadinessReporter::~ReadinessReporter() {
-  if (fd_ >= 0) {
-    ::close(fd_);  // EOF without a report: the foreground process reports a failed start
-  }
-}
-
 void ReadinessReporter::send(std::string_view line) {
-  if (fd_ < 0) {
+  if (!fd_.valid()) {
     return;
   }
-  writeAll(fd_, line);
-  ::close(fd_);
-  fd_ = -1;
+  // A failed write needs no handling: the foreground process sees EOF without a report and says the
+  // start failed, which is the truth it can know.
+  (void)writeAll(fd_.get(), line);
+  fd_.reset();
 }
 
 void ReadinessReporter::ready() { send("OK\n"); }

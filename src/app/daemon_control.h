@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/expected.h"
+#include "core/unique_fd.h"
 
 namespace sgeventd::app {
 
@@ -49,19 +50,20 @@ class PidFile {
 class ReadinessReporter {
  public:
   explicit ReadinessReporter(int fd) : fd_(fd) {}
-  ReadinessReporter(ReadinessReporter&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  ReadinessReporter(ReadinessReporter&& other) noexcept = default;
   ReadinessReporter& operator=(ReadinessReporter&&) = delete;
   ReadinessReporter(const ReadinessReporter&) = delete;
   ReadinessReporter& operator=(const ReadinessReporter&) = delete;
-  ~ReadinessReporter();
+  // Closing without a report: EOF, and the foreground process reports a failed start.
+  ~ReadinessReporter() = default;
 
   void ready();                           // the foreground process exits 0
   void failed(std::string_view message);  // it prints `message` on stderr and exits 1
-  bool reported() const { return fd_ < 0; }
+  bool reported() const { return !fd_.valid(); }
 
  private:
   void send(std::string_view line);
-  int fd_ = -1;
+  core::UniqueFd fd_;
 };
 
 struct DaemonizeOptions {

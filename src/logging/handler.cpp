@@ -1,10 +1,6 @@
 #include "logging/handler.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <mutex>
-
+#include "core/write_all.h"
 #include "logging/record_format.h"
 
 namespace sgeventd::logging {
@@ -15,18 +11,9 @@ void FileHandler::emit(const Record& record) {
 
 void StreamHandler::emit(const Record& record) {
   const std::string line = formatStreamRecord(record.logger, record.level, record.message);
-  // One write per record keeps lines of concurrent threads whole.
-  std::string_view rest = line;
-  while (!rest.empty()) {
-    const ssize_t written = ::write(fd_, rest.data(), rest.size());
-    if (written < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return;
-    }
-    rest.remove_prefix(static_cast<std::size_t>(written));
-  }
+  // One write per record keeps lines of concurrent threads whole. A closed or full stream loses the
+  // line: there is nowhere left to report that.
+  (void)core::writeAll(fd_, line);
 }
 
 }  // namespace sgeventd::logging

@@ -12,6 +12,8 @@
 #include <regex>
 #include <vector>
 
+#include "core/write_all.h"
+
 namespace sgeventd::logging {
 
 namespace {
@@ -88,16 +90,8 @@ void MidnightRotatingFile::write(std::string_view text) {
   if (fd_ < 0 && !reopen()) {
     return;  // nowhere to write; the next record tries again
   }
-  while (!text.empty()) {
-    const ssize_t written = ::write(fd_, text.data(), text.size());
-    if (written < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return;
-    }
-    text.remove_prefix(static_cast<std::size_t>(written));
-  }
+  // A full disk loses the line; the next one tries again.
+  (void)core::writeAll(fd_, text);
 }
 
 void MidnightRotatingFile::rotate(SysTime now) {

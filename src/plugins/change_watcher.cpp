@@ -27,18 +27,19 @@ int pollMs(std::chrono::steady_clock::time_point deadline) {
 }  // namespace
 
 Expected<std::unique_ptr<ChangeWatcher>> ChangeWatcher::create(std::chrono::milliseconds debounce) {
-  UniqueFd inotify(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  core::UniqueFd inotify(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!inotify.valid()) {
     return fail("inotify_init1 failed: " + errnoText());
   }
-  UniqueFd wake(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  core::UniqueFd wake(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!wake.valid()) {
     return fail("eventfd failed: " + errnoText());
   }
   return std::unique_ptr<ChangeWatcher>(new ChangeWatcher(std::move(inotify), std::move(wake), debounce));
 }
 
-ChangeWatcher::ChangeWatcher(UniqueFd inotify, UniqueFd wakeFd, std::chrono::milliseconds debounce)
+ChangeWatcher::ChangeWatcher(core::UniqueFd inotify, core::UniqueFd wakeFd,
+                             std::chrono::milliseconds debounce)
     : inotify_(std::move(inotify)), wake_(std::move(wakeFd)), debounce_(debounce) {}
 
 void ChangeWatcher::watch(const std::vector<std::filesystem::path>& directories) {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/expected.h"
-#include "plugins/unique_fd.h"
+#include "core/unique_fd.h"
 
 namespace sgeventd::plugins {
 
@@ -32,14 +32,14 @@ class ChangeWatcher {
   void wake();
 
  private:
-  ChangeWatcher(UniqueFd inotify, UniqueFd wakeFd, std::chrono::milliseconds debounce);
+  ChangeWatcher(core::UniqueFd inotify, core::UniqueFd wakeFd, std::chrono::milliseconds debounce);
   void addMissingWatches();
   // Reads pending inotify records; returns whether any of them is a change.
   bool drain();
   void debounce();
 
-  UniqueFd inotify_;
-  UniqueFd wake_;
+  core::UniqueFd inotify_;
+  core::UniqueFd wake_;
   std::chrono::milliseconds debounce_;
   std::mutex mutex_;  // watch() against wait()
   std::vector<std::filesystem::path> wanted_;

@@ -28,11 +28,12 @@ std::optional<long> lockOwnerPid(const std::string& dbPath) {
 
 Expected<DaemonLock> DaemonLock::acquire(const std::string& dbPath) {
   const std::string path = lockPath(dbPath);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  core::UniqueFd owned(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!owned.valid()) {
     return fail("cannot open lock file " + path + ": " + std::strerror(errno));
   }
-  DaemonLock lock(fd);
+  const int fd = owned.get();
+  DaemonLock lock(std::move(owned));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
     if (error == EWOULDBLOCK) {
@@ -48,25 +49,6 @@ Expected<DaemonLock> DaemonLock::acquire(const std::string& dbPath) {
     return fail("cannot write pid to lock file " + path + ": " + std::strerror(errno));
   }
   return lock;
-}
-
-DaemonLock::DaemonLock(DaemonLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-DaemonLock& DaemonLock::operator=(DaemonLock&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-DaemonLock::~DaemonLock() {
-  // Closing the descriptor releases the flock; the file stays (removing it would race a new owner).
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
 }
 
 }  // namespace sgeventd::store

@@ -4,8 +4,10 @@
 // process dies, so a kill -9 never leaves a stale lock behind.
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/expected.h"
+#include "core/unique_fd.h"
 
 namespace sgeventd::store {
 
@@ -15,17 +17,13 @@ class DaemonLock {
   static Expected<DaemonLock> acquire(const std::string& dbPath);
 
   DaemonLock() = default;
-  DaemonLock(DaemonLock&& other) noexcept;
-  DaemonLock& operator=(DaemonLock&& other) noexcept;
-  DaemonLock(const DaemonLock&) = delete;
-  DaemonLock& operator=(const DaemonLock&) = delete;
-  ~DaemonLock();
 
-  bool held() const { return fd_ >= 0; }
+  bool held() const { return fd_.valid(); }
 
  private:
-  explicit DaemonLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit DaemonLock(core::UniqueFd fd) : fd_(std::move(fd)) {}
+  // Closing the descriptor releases the flock; the file stays (removing it would race a new owner).
+  core::UniqueFd fd_;
 };
 
 // The pid written in "<dbPath>.lock", when the file exists and holds one.

@@ -1,10 +1,10 @@
 #pragma once
-// Owns one file descriptor.
+// The one owner of a POSIX file descriptor in sgeventd: move-only, closes on destruction.
 #include <unistd.h>
 
 #include <utility>
 
-namespace sgeventd::plugins {
+namespace sgeventd::core {
 
 class UniqueFd {
  public:
@@ -23,15 +23,19 @@ class UniqueFd {
 
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
+  // Closes the descriptor held (if any) and takes `fd`. close(2) errors are not reported: on Linux the
+  // descriptor is gone either way, and retrying could close one another thread has just opened.
   void reset(int fd = -1) {
     if (fd_ >= 0) {
       ::close(fd_);
     }
     fd_ = fd;
   }
+  // Gives the descriptor up without closing it (to a child process, or to another owner).
+  [[nodiscard]] int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_ = -1;
 };
 
-}  // namespace sgeventd::plugins
+}  // namespace sgeventd::core
