@@ -1,6 +1,7 @@
 #pragma once
 // The typed daemon configuration: every key of the original shotgunEventDaemon.conf (spec §1.3) plus
-// sgeventd's own. Built from an IniFile (ini_file.h) with Python ConfigParser semantics.
+// sgeventd's own. Built from an IniFile (ini_file.h) with Python ConfigParser semantics; the keys of each
+// section, their parsers, defaults and meaning are the tables in section_*.cpp (sections.h).
 #include <chrono>
 #include <map>
 #include <optional>
@@ -16,6 +17,8 @@ struct RetrySettings {
   int attempts = 3;  // callback attempts per event before the failure policy applies (1 = no retry)
   std::chrono::milliseconds backoffBase{1000};
   std::chrono::milliseconds backoffCap{60000};
+  RetryOn retryOn = RetryOn::Transient;  // which failures are retried at all
+  bool operator==(const RetrySettings&) const = default;
 };
 
 struct EmailSettings {
@@ -28,14 +31,17 @@ struct EmailSettings {
   std::string from;
   std::vector<std::string> to;
   std::string subject;
+  bool operator==(const EmailSettings&) const = default;
 };
 
-// [plugin:NAME] sections override the daemon-wide values for one plugin.
+// [plugin:NAME] sections override the daemon-wide values for one plugin. (queue_size is daemon-wide: a
+// [plugin:NAME] queue_size is a warning and is not stored.)
 struct PluginOverrides {
+  // Set when the section has any retry_* key; the keys it lacks keep the [daemon] values.
   std::optional<RetrySettings> retry;
   std::optional<std::chrono::seconds> reactivateAfter;
-  std::optional<int> queueSize;
   std::optional<bool> stopOnError;  // overrides every callback's registration value
+  bool operator==(const PluginOverrides&) const = default;
 };
 
 struct DaemonConfig {
@@ -50,6 +56,7 @@ struct DaemonConfig {
   std::string logFilePath;  // absolute: logPath/logFile, or logFile resolved against the config folder
   int logLevel = 20;        // `logging`
   bool timingLog = false;
+  bool midnightRotation = true;  // `log_rotation`: midnight (default, as the original) or off (logrotate)
   std::chrono::seconds connRetrySleep{60};
   int maxConnRetries = 5;
   std::chrono::milliseconds fetchInterval{5000};  // fractions allowed
@@ -63,7 +70,9 @@ struct DaemonConfig {
   // `state_sync`: full (default) fsyncs every commit, surviving power loss; normal survives any process
   // crash (kill -9) but may roll back the last commits on power loss (re-runs, never losses).
   bool stateSyncFull = true;
-  int queueSize = 1000;  // events buffered per lane
+  // How far the fetcher reads ahead of the fastest plugin, in events (at least max_event_batch_size):
+  // the shared window's read-ahead, not a per-plugin buffer.
+  int queueSize = 1000;
   std::chrono::milliseconds shutdownTimeout{30000};
 
   // [shotgun]
@@ -89,6 +98,8 @@ struct DaemonConfig {
   std::map<std::string, PluginOverrides> pluginOverrides;  // by plugin name
 
   std::vector<ConfigError> warnings;  // unknown keys and other non-fatal findings (check-config prints them)
+
+  bool operator==(const DaemonConfig&) const = default;
 };
 
 // Everything found in one file: `config` is set only when `errors` is empty.

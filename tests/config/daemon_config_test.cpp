@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/sections.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -170,7 +172,7 @@ TEST(DaemonConfig, NewDaemonKeys) {
       minimal("state_database: db/s.sqlite\nbacklog_timeout: 120\nretry_attempts: 5\nretry_backoff: 0.5\n"
               "retry_backoff_max: 30\nreactivate_after: 600\nstrict_order: yes\nqueue_size: 10\n"
               "shutdown_timeout: 2.5\nmax_event_batch_size: 100\ntiming_log: on\n",
-              "[plugin:logArgs]\nretry_attempts: 1\nstop_on_error: false\nqueue_size: 5\n"
+              "[plugin:logArgs]\nretry_attempts: 1\nstop_on_error: false\n"
               "[plugin:other]\nreactivate_after: 10\n"));
   ASSERT_TRUE(report.errors.empty()) << report.errors.front().describe();
   const DaemonConfig& c = *report.config;
@@ -190,7 +192,6 @@ TEST(DaemonConfig, NewDaemonKeys) {
   EXPECT_EQ(logArgs.retry->attempts, 1);
   EXPECT_EQ(logArgs.retry->backoffBase, std::chrono::milliseconds(500)) << "inherits the daemon's value";
   EXPECT_EQ(logArgs.stopOnError, false);
-  EXPECT_EQ(logArgs.queueSize, 5);
   EXPECT_FALSE(c.pluginOverrides.at("other").retry.has_value());
   EXPECT_EQ(c.pluginOverrides.at("other").reactivateAfter, std::chrono::seconds(10));
 }
@@ -250,6 +251,107 @@ TEST(DaemonConfig, EmailsEnabledDefaultsToWhetherEverythingIsSet) {
   ASSERT_TRUE(off.errors.empty()) << "keys of disabled email are not read";
 }
 
+TEST(DaemonConfig, RetryOnDefaultsToTransient) {
+  Fixture f;
+  const ConfigReport report = f.check(minimal());
+  ASSERT_TRUE(report.errors.empty()) << report.errors.front().describe();
+  EXPECT_EQ(report.config->retry.retryOn, RetryOn::Transient);
+}
+
+TEST(DaemonConfig, RetryOnInDaemonAndPluginSections) {
+  Fixture f;
+  const ConfigReport report = f.check(minimal("retry_on: ANY\nretry_attempts: 4\n",
+                                              "[plugin:careful]\nretry_on: never\n"
+                                              "[plugin:eager]\nretry_attempts: 9\n"
+                                              "[plugin:plain]\nreactivate_after: 5\n"));
+  ASSERT_TRUE(report.errors.empty()) << report.errors.front().describe();
+  const DaemonConfig& c = *report.config;
+  EXPECT_EQ(c.retry.retryOn, RetryOn::Any) << "any case, as every choice";
+  const PluginOverrides& careful = c.pluginOverrides.at("careful");
+  ASSERT_TRUE(careful.retry.has_value()) << "retry_on alone overrides the retry settings";
+  EXPECT_EQ(careful.retry->retryOn, RetryOn::Never);
+  EXPECT_EQ(careful.retry->attempts, 4) << "the other retry keys keep the daemon's values";
+  const PluginOverrides& eager = c.pluginOverrides.at("eager");
+  ASSERT_TRUE(eager.retry.has_value());
+  EXPECT_EQ(eager.retry->retryOn, RetryOn::Any) << "inherits the daemon's retry_on";
+  EXPECT_FALSE(c.pluginOverrides.at("plain").retry.has_value());
+  EXPECT_EQ(retryOnName(RetryOn::Transient), "transient");
+}
+
+TEST(DaemonConfig, DaemonQueueSizeIsTheReadAhead) {
+  Fixture f;
+  const ConfigReport report = f.check(minimal("queue_size: 2500\n"));
+  ASSERT_TRUE(report.errors.empty()) << report.errors.front().describe();
+  EXPECT_EQ(report.config->queueSize, 2500);
+  EXPECT_TRUE(report.warnings.empty());
+  for (const auto& key : keyReference()) {
+    if (key.section == "daemon" && key.name == "queue_size") {
+      EXPECT_NE(key.description.find("reads ahead of the fastest plugin"), std::string_view::npos);
+    }
+  }
+}
+
+TEST(DaemonConfig, PluginQueueSizeIsAWarningAndNotStored) {
+  Fixture f;
+  // Not even read: an unset reference in a key that means nothing here is no error.
+  const ConfigReport report =
+      f.check(minimal("", "[plugin:logArgs]\nstop_on_error: false\nqueue_size: %(UNSET_VAR)s\n"));
+  ASSERT_TRUE(report.errors.empty()) << report.errors.front().describe();
+  ASSERT_EQ(report.warnings.size(), 1U);
+  const ConfigError& w = report.warnings[0];
+  EXPECT_EQ(w.describe().substr(w.file.size()),
+            ":21: queue_size: is daemon-wide (how far the fetcher reads ahead of the fastest plugin) and "
+            "has no per-plugin meaning; set it in [daemon] (ignored)");
+  EXPECT_EQ(report.config->pluginOverrides.at("logArgs"), PluginOverrides{.stopOnError = false});
+  EXPECT_EQ(report.config->queueSize, 1000);
+}
+
+// The key tables are the reference: every documented default is what the loader gives a file without
+// the key, and the documentation and the example name every key.
+TEST(DaemonConfigKeyTable, DocumentedDefaultsAreTheDefaults) {
+  ConfigReport report;
+  const DaemonConfig pristine;
+  const std::filesystem::path base = "/base";
+  auto check = [&](const auto& keys, const auto& empty, const std::string& section) {
+    for (const auto& key : keys) {
+      if (key.defaultValue.empty() || key.store == nullptr) {
+        continue;
+      }
+      auto value = parseValue(key.parser, std::string(key.defaultValue));
+      ASSERT_TRUE(value) << section << " " << key.name << ": " << value.error();
+      auto target = empty;
+      key.store(*value, target, KeyContext("f.conf", 1, key.name, base, pristine, report));
+      EXPECT_TRUE(target == empty) << "[" << section << "] " << key.name << ": " << key.defaultValue
+                                   << " is not the default";
+    }
+  };
+  check(daemonKeys(), DaemonConfig{}, "daemon");
+  check(shotgunKeys(), DaemonConfig{}, "shotgun");
+  check(pluginsKeys(), DaemonConfig{}, "plugins");
+  check(emailsKeys(), EmailSettings{}, "emails");
+  check(pluginOverrideKeys(), PluginOverrides{}, "plugin:NAME");
+  EXPECT_TRUE(report.errors.empty());
+  EXPECT_TRUE(report.warnings.empty());
+}
+
+TEST(DaemonConfigKeyTable, EveryKeyIsDocumentedAndInTheExample) {
+  const std::string docs = readFile(fs::path(SGEVENTD_SOURCE_DIR) / "docs/configuration.md");
+  const std::string example = readFile(fs::path(SGEVENTD_SOURCE_DIR) / "examples/shotgunEventDaemon.conf");
+  ASSERT_FALSE(docs.empty());
+  ASSERT_FALSE(example.empty());
+  for (const auto& key : keyReference()) {
+    const std::string section = key.section == "plugin:NAME" ? "[plugin:NAME]" : "[" + key.section + "]";
+    const auto sectionAt = docs.find("### " + section);
+    ASSERT_NE(sectionAt, std::string::npos) << section;
+    const auto nextSection = docs.find("\n### ", sectionAt + 1);
+    const std::string part = docs.substr(sectionAt, nextSection - sectionAt);
+    EXPECT_NE(part.find("`" + std::string(key.name) + "`"), std::string::npos)
+        << key.name << " is not documented under " << section;
+    EXPECT_NE(example.find(std::string(key.name) + ":"), std::string::npos)
+        << key.name << " is not in the example";
+  }
+}
+
 // One test per error message of the typed config.
 TEST(DaemonConfigErrors, MissingSection) {
   Fixture f;
@@ -283,6 +385,13 @@ TEST(DaemonConfigErrors, OutOfRange) {
   Fixture f;
   EXPECT_EQ(f.errors(minimal("queue_size: 0\n")),
             std::vector<std::string>{":10: queue_size: \"0\" is out of range (1 to 2147483647)"});
+}
+
+TEST(DaemonConfigErrors, RetryOnNamesTheAllowedValues) {
+  Fixture f;
+  EXPECT_EQ(f.errors(minimal("retry_on: sometimes\n", "[plugin:x]\nretry_on: 1\n")),
+            (std::vector<std::string>{":10: retry_on: \"sometimes\" is not transient, any or never",
+                                      ":21: retry_on: \"1\" is not transient, any or never"}));
 }
 
 TEST(DaemonConfigErrors, NotABoolean) {

@@ -1,0 +1,57 @@
+#pragma once
+// The sections of shotgunEventDaemon.conf, a file each (section_*.cpp): its key table and its loader. A
+// new section is a new file plus one line in kSections (daemon_config.cpp).
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/key_table.h"
+
+namespace sgeventd::config {
+
+// What a section loader reads from and reports to.
+struct SectionSource {
+  const IniFile& ini;
+  ConfigReport& report;
+  const std::filesystem::path& baseDir;  // the config file's folder
+};
+
+// [daemon]: required.
+const std::vector<Key<DaemonConfig>>& daemonKeys();
+void loadDaemonSection(const SectionSource& source, DaemonConfig& config);
+
+// retry_on, in [daemon] and [plugin:NAME]: transient, any or never.
+Parser retryOnParser();
+RetryOn retryOnOf(const Value& value);
+
+// [shotgun]: required.
+const std::vector<Key<DaemonConfig>>& shotgunKeys();
+void loadShotgunSection(const SectionSource& source, DaemonConfig& config);
+
+// [plugins]: required.
+const std::vector<Key<DaemonConfig>>& pluginsKeys();
+void loadPluginsSection(const SectionSource& source, DaemonConfig& config);
+
+// [emails]: optional; with enabled false its other keys are not read at all.
+const std::vector<Key<EmailSettings>>& emailsKeys();
+void loadEmailsSection(const SectionSource& source, DaemonConfig& config);
+
+// [plugin:NAME]: any number, each overriding [daemon] values for one plugin.
+inline constexpr std::string_view kPluginSectionPrefix = "plugin:";
+const std::vector<Key<PluginOverrides>>& pluginOverrideKeys();
+void loadPluginOverrideSections(const SectionSource& source, DaemonConfig& config);
+
+// One row of the key tables, for documentation and its tests.
+struct KeyReference {
+  std::string section;  // "daemon", "plugin:NAME", ...
+  std::string_view name;
+  bool required = false;
+  std::string type;  // Parser::describe()
+  std::string_view defaultValue;
+  std::string_view description;
+};
+// Every key of every section, in the order the sections are read.
+std::vector<KeyReference> keyReference();
+
+}  // namespace sgeventd::config
