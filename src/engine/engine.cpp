@@ -13,7 +13,7 @@ Engine::Engine(EngineOptions options, EngineDeps deps)
     : options_(std::move(options)),
       deps_(std::move(deps)),
       log_(deps_.logs->get("engine")),
-      gaps_(options_.backlogTimeout),
+      gaps_(options_.backlogTimeout, log_),
       window_(std::max(options_.windowCapacity, options_.fetcher.lead + 2 * options_.fetcher.batchSize)) {
   if (!deps_.metrics) {
     deps_.metrics = core::discardMetrics();

@@ -122,8 +122,6 @@ bool Fetcher::pollHeadOnce() {
       if (!open.empty()) {
         log_->info(fmt::format("Events {} not committed yet; watching them for up to {} s.", describeRanges(open),
                                gaps_.timeout().count()));
-      } else {
-        log_->debug(fmt::format("Events {}-{} never happened - ignoring.", previous + 1, e.id - 1));
       }
     }
     previous = e.id;

@@ -7,18 +7,23 @@
 #include <optional>
 #include <vector>
 
+#include "core/log.h"
 #include "engine/range_set.h"
 
 namespace sgeventd::engine {
 
 class GapTracker {
  public:
-  explicit GapTracker(std::chrono::seconds timeout) : timeout_(timeout) {}
+  // `log` (may be null) gets the WARNING for a gap already past its deadline when first seen.
+  explicit GapTracker(std::chrono::seconds timeout, core::LoggerPtr log = nullptr)
+      : timeout_(timeout), log_(std::move(log)) {}
 
   // Ids [first, last] were skipped just before an event created at `nextCreatedAt`. Ids not known yet
   // are opened until nextCreatedAt + timeout (now + timeout when the event has no created_at), unless
   // that deadline already passed: a gap that old never fills (the original's PR #37 rule), so it is
-  // settled at once. Returns the open ranges inside [first, last] after the call, with their expiry.
+  // settled at once, and named once in a `Timeout elapsed` WARNING: it may be a gap this daemon watched
+  // before a restart that never reached a checkpoint, and every id is either delivered or declared
+  // expired. Returns the open ranges inside [first, last] after the call, with their expiry.
   std::vector<GapRange> observe(std::int64_t first, std::int64_t last, std::optional<TimePoint> nextCreatedAt,
                                 TimePoint now);
 
@@ -36,8 +41,10 @@ class GapTracker {
 
  private:
   std::chrono::seconds timeout_;
+  core::LoggerPtr log_;
   mutable std::mutex mutex_;
   RangeSet open_;
+  RangeSet settled_;  // ids declared expired at first sight, so a second observer does not repeat it
 };
 
 }  // namespace sgeventd::engine

@@ -88,6 +88,12 @@ std::vector<GapRange> RangeSet::expire(TimePoint now) {
   return expired;
 }
 
+void RangeSet::dropLowest(std::size_t count) {
+  auto end = spans_.begin();
+  std::advance(end, static_cast<std::ptrdiff_t>(std::min(count, spans_.size())));
+  spans_.erase(spans_.begin(), end);
+}
+
 bool RangeSet::contains(std::int64_t id) const {
   auto it = spans_.upper_bound(id);
   if (it == spans_.begin()) {

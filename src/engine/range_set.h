@@ -36,6 +36,8 @@ class RangeSet {
   bool empty() const { return spans_.empty(); }
   std::int64_t lowest() const { return spans_.empty() ? 0 : spans_.begin()->first; }
   std::size_t idCount() const;
+  std::size_t size() const { return spans_.size(); }  // ranges
+  void dropLowest(std::size_t count);
   std::vector<GapRange> ranges() const;
 
  private:

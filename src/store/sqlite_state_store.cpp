@@ -25,7 +25,25 @@ PluginState stateFromText(const std::string& text) {
   if (text == "load-failed") {
     return PluginState::LoadFailed;
   }
+  if (text == "disabled") {
+    return PluginState::Disabled;
+  }
   return PluginState::Active;
+}
+
+#define FAILURE_COLUMNS "collection, plugin, callback, event_id, attempts, error, at, is_final, event_json, id"
+
+FailureRecord failureFromRow(const Statement& row) {
+  return FailureRecord{row.text(0),
+                       row.text(1),
+                       row.text(2),
+                       row.int64(3),
+                       static_cast<int>(row.int64(4)),
+                       row.text(5),
+                       fromMicros(row.int64(6)),
+                       row.int64(7) != 0,
+                       row.text(8),
+                       row.int64(9)};
 }
 
 Error withContext(const Error& error, const std::string& what) {
@@ -42,6 +60,8 @@ std::string_view pluginStateName(PluginState state) {
       return "inactive";
     case PluginState::LoadFailed:
       return "load-failed";
+    case PluginState::Disabled:
+      return "disabled";
   }
   return "active";
 }
@@ -320,8 +340,8 @@ Expected<void> SqliteStateStore::recordFailure(const FailureRecord& failure) {
   SGEVENTD_TRY(writable());
   std::lock_guard dbLock(dbMutex_);
   auto insert = db_.prepare(
-      "INSERT INTO failures (collection, plugin, callback, event_id, attempts, error, at, is_final) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "INSERT INTO failures (collection, plugin, callback, event_id, attempts, error, at, is_final, event_json) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   auto prune = db_.prepare("DELETE FROM failures WHERE id <= (SELECT max(id) FROM failures) - ?1");
   if (!insert || !prune) {
     return tl::unexpected(!insert ? insert.error() : prune.error());
@@ -333,7 +353,8 @@ Expected<void> SqliteStateStore::recordFailure(const FailureRecord& failure) {
       .bind(5, static_cast<std::int64_t>(failure.attempts))
       .bind(6, failure.error)
       .bind(7, toMicros(failure.at))
-      .bind(8, static_cast<std::int64_t>(failure.final ? 1 : 0));
+      .bind(8, static_cast<std::int64_t>(failure.final ? 1 : 0))
+      .bind(9, failure.eventJson);
   prune->bind(1, static_cast<std::int64_t>(kFailuresKept));
   SGEVENTD_TRY(db_.exec("BEGIN IMMEDIATE"));
   auto written = insert->run();
@@ -354,8 +375,7 @@ Expected<std::vector<FailureRecord>> SqliteStateStore::failures(std::optional<st
                                                                 int limit) {
   std::lock_guard dbLock(dbMutex_);
   auto statement = db_.prepare(
-      "SELECT collection, plugin, callback, event_id, attempts, error, at, is_final FROM failures "
-      "WHERE ?1 IS NULL OR plugin = ?1 ORDER BY id DESC LIMIT ?2");
+      "SELECT " FAILURE_COLUMNS " FROM failures WHERE ?1 IS NULL OR plugin = ?1 ORDER BY id DESC LIMIT ?2");
   if (!statement) {
     return tl::unexpected(statement.error());
   }
@@ -374,20 +394,35 @@ Expected<std::vector<FailureRecord>> SqliteStateStore::failures(std::optional<st
     if (!*row) {
       return records;
     }
-    records.push_back(FailureRecord{statement->text(0), statement->text(1), statement->text(2),
-                                    statement->int64(3), static_cast<int>(statement->int64(4)),
-                                    statement->text(5), fromMicros(statement->int64(6)),
-                                    statement->int64(7) != 0});
+    records.push_back(failureFromRow(*statement));
   }
+}
+
+Expected<std::optional<FailureRecord>> SqliteStateStore::failure(std::int64_t id) {
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare("SELECT " FAILURE_COLUMNS " FROM failures WHERE id = ?1");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, id);
+  auto row = statement->step();
+  if (!row) {
+    return tl::unexpected(withContext(row.error(), "cannot read failure " + std::to_string(id) + " from " + path_));
+  }
+  if (!*row) {
+    return std::optional<FailureRecord>{};
+  }
+  return std::optional<FailureRecord>{failureFromRow(*statement)};
 }
 
 Expected<void> SqliteStateStore::setPluginStatus(const PluginStatus& status) {
   SGEVENTD_TRY(writable());
   std::lock_guard dbLock(dbMutex_);
   auto statement = db_.prepare(
-      "INSERT INTO plugin_status (collection, plugin, state, reason, since) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "INSERT INTO plugin_status (collection, plugin, state, reason, since, resume_event, resume_callback) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
       "ON CONFLICT (collection, plugin) DO UPDATE SET state = excluded.state, reason = excluded.reason, "
-      "since = excluded.since");
+      "since = excluded.since, resume_event = excluded.resume_event, resume_callback = excluded.resume_callback");
   if (!statement) {
     return tl::unexpected(statement.error());
   }
@@ -395,7 +430,9 @@ Expected<void> SqliteStateStore::setPluginStatus(const PluginStatus& status) {
       .bind(2, status.plugin)
       .bind(3, stateText(status.state))
       .bind(4, status.reason)
-      .bind(5, toMicros(status.since));
+      .bind(5, toMicros(status.since))
+      .bind(6, status.resumeEvent)
+      .bind(7, status.resumeCallback);
   auto written = statement->run();
   if (!written) {
     return tl::unexpected(withContext(written.error(), "cannot write plugin status to " + path_));
@@ -406,7 +443,8 @@ Expected<void> SqliteStateStore::setPluginStatus(const PluginStatus& status) {
 Expected<std::vector<PluginStatus>> SqliteStateStore::pluginStatuses() {
   std::lock_guard dbLock(dbMutex_);
   auto statement = db_.prepare(
-      "SELECT collection, plugin, state, reason, since FROM plugin_status ORDER BY collection, plugin");
+      "SELECT collection, plugin, state, reason, since, resume_event, resume_callback FROM plugin_status "
+      "ORDER BY collection, plugin");
   if (!statement) {
     return tl::unexpected(statement.error());
   }
@@ -420,7 +458,8 @@ Expected<std::vector<PluginStatus>> SqliteStateStore::pluginStatuses() {
       return statuses;
     }
     statuses.push_back(PluginStatus{statement->text(0), statement->text(1), stateFromText(statement->text(2)),
-                                    statement->text(3), fromMicros(statement->int64(4))});
+                                    statement->text(3), fromMicros(statement->int64(4)), statement->int64(5),
+                                    statement->text(6)});
   }
 }
 

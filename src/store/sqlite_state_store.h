@@ -26,6 +26,7 @@ class SqliteStateStore final : public StateStore {
 
   Expected<void> recordFailure(const FailureRecord& failure) override;
   Expected<std::vector<FailureRecord>> failures(std::optional<std::string> plugin, int limit) override;
+  Expected<std::optional<FailureRecord>> failure(std::int64_t id) override;
 
   Expected<void> setPluginStatus(const PluginStatus& status) override;
   Expected<std::vector<PluginStatus>> pluginStatuses() override;

@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "store/schema.h"
 #include "store/sqlite_state_store.h"
 #include "store/state_store.h"
 #include "temp_dir.h"
@@ -258,9 +259,38 @@ TEST(StateStore, UsesWalAndFullSynchronousAndReportsNoWarningOnLocalDisk) {
   sqlite3_finalize(stmt);
   ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), store::kSchemaVersion);
   sqlite3_finalize(stmt);
   sqlite3_close(raw);
+}
+
+TEST(StateStore, AFailureKeepsItsEventAndAStatusItsResumePoint) {
+  TempDir dir;
+  auto store = StateStore::open((dir.path() / "state.sqlite").string(), OpenMode::Daemon);
+  ASSERT_TRUE(store) << store.error().message;
+  const auto now = std::chrono::system_clock::now();
+  ASSERT_TRUE((*store)->recordFailure({"c", "p", "cb", 42, 1, "boom", now, true, R"({"id":42})"}));
+  auto records = (*store)->failures(std::string("p"), 10);
+  ASSERT_TRUE(records);
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_GT(records->front().id, 0);
+  auto one = (*store)->failure(records->front().id);
+  ASSERT_TRUE(one && *one);
+  EXPECT_EQ((*one)->eventJson, R"({"id":42})");
+  EXPECT_EQ((*one)->callback, "cb");
+  auto missing = (*store)->failure(records->front().id + 100);
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(*missing);
+
+  ASSERT_TRUE((*store)->setPluginStatus({"c", "p", PluginState::Inactive, "callback cb failed", now, 42, "cb"}));
+  ASSERT_TRUE((*store)->setPluginStatus({"c", "q", PluginState::Disabled, "disabled by an operator", now}));
+  auto statuses = (*store)->pluginStatuses();
+  ASSERT_TRUE(statuses);
+  ASSERT_EQ(statuses->size(), 2u);
+  EXPECT_EQ((*statuses)[0].resumeEvent, 42);
+  EXPECT_EQ((*statuses)[0].resumeCallback, "cb");
+  EXPECT_EQ((*statuses)[1].state, PluginState::Disabled);
+  EXPECT_EQ(pluginStateName(PluginState::Disabled), "disabled");
 }
 
 }  // namespace
