@@ -2,8 +2,9 @@
  *
  * A plugin is a shared library exporting one symbol, SGEVENTD_PLUGIN_ENTRY_NAME, returning a descriptor.
  * The daemon copies the library to a private path, dlopen()s it with RTLD_NOW | RTLD_LOCAL, checks
- * `api_version` (exact match) and `struct_size` (at least the size this header declares), and calls
- * `register_callbacks` once per loaded version, the way the Python API calls registerCallbacks(reg).
+ * `api_version` (any version from 1 to the daemon's own) and `struct_size` (at least the size this header
+ * declares), and calls `register_callbacks` once per loaded version, the way the Python API calls
+ * registerCallbacks(reg).
  *
  * Rules across this boundary:
  *  - no C++ types and no exceptions: every function a plugin hands the daemon must not throw;
@@ -24,8 +25,12 @@
 extern "C" {
 #endif
 
-/* Bumped on any incompatible change; the daemon loads only plugins built for exactly this version. */
-#define SGEVENTD_PLUGIN_API_VERSION 1u
+/* The version this header describes. A daemon loads plugins built for any version from 1 to its own.
+ *  1: the first ABI.
+ *  2: SGEVENTD_RETRY, a callback's transient failure; call() and find() report transient failures as
+ *     SGEVENTD_RETRY to plugins built for version 2 (version-1 plugins keep getting SGEVENTD_ERROR).
+ *     The structures are the same as in version 1. */
+#define SGEVENTD_PLUGIN_API_VERSION 2u
 #define SGEVENTD_PLUGIN_ENTRY_NAME "sgeventd_plugin_entry"
 
 #if defined(__GNUC__)
@@ -34,7 +39,12 @@ extern "C" {
 #define SGEVENTD_PLUGIN_EXPORT
 #endif
 
-typedef enum sgeventd_status { SGEVENTD_OK = 0, SGEVENTD_ERROR = 1 } sgeventd_status;
+typedef enum sgeventd_status {
+  SGEVENTD_OK = 0,
+  SGEVENTD_ERROR = 1, /* a failure: the original's policy applies at once (stopOnError) */
+  SGEVENTD_RETRY = 2  /* since version 2: a transient failure (site down or busy, network); the daemon
+                         retries the event as its retry policy allows before treating it as an error */
+} sgeventd_status;
 
 /* Python logging levels. */
 typedef enum sgeventd_log_level {
@@ -65,8 +75,9 @@ typedef struct sgeventd_entity_ref {
   const char* name; /* "" when the server sent none */
 } sgeventd_entity_ref;
 
-/* A callback: return SGEVENTD_OK, or SGEVENTD_ERROR after host->event_set_error(event, message).
- * Must not throw. `user_data` is what was registered with it. */
+/* A callback: return SGEVENTD_OK; or SGEVENTD_ERROR, or SGEVENTD_RETRY for a transient failure, after
+ * host->event_set_error(event, message). Any other value is SGEVENTD_ERROR. Must not throw. `user_data`
+ * is what was registered with it. */
 typedef sgeventd_status (*sgeventd_callback_fn)(const sgeventd_event* event, sgeventd_logger* logger,
                                                 sgeventd_connection* sg, void* user_data);
 
@@ -87,7 +98,7 @@ typedef struct sgeventd_host_api {
   const char* (*event_meta_json)(const sgeventd_event* event); /* "null" when none */
   const char* (*event_json)(const sgeventd_event* event);      /* the whole record, api3 wire shape */
   const char* (*event_args_json)(const sgeventd_event* event); /* the args_json registered, or "null" */
-  /* Sets the error message reported when the callback returns SGEVENTD_ERROR (copied). */
+  /* Sets the error message reported when the callback returns SGEVENTD_ERROR or SGEVENTD_RETRY (copied). */
   void (*event_set_error)(const sgeventd_event* event, const char* message);
 
   /* --- logging */
@@ -97,10 +108,12 @@ typedef struct sgeventd_host_api {
 
   /* --- the callback's ShotGrid connection (api3). `params_json` is the method's parameter object
    * (params[1] of the api3 envelope; the daemon adds the auth part). On SGEVENTD_OK `*out_result_json`
-   * is the api3 `results` value; on SGEVENTD_ERROR `*out_error` describes the failure. Both strings are
-   * owned by the connection and stay valid until the next call on the same connection or the end of the
-   * callback, whichever comes first. Either out pointer may be NULL. Reads ("read", "info", "schema_*",
-   * "summarize", ...) are retried on transient failures; writes are sent once. */
+   * is the api3 `results` value; otherwise `*out_error` describes the failure, and the status is
+   * SGEVENTD_RETRY when it is transient (connection error, timeout, HTTP 429 or 5xx; plugins built for
+   * version 1 get SGEVENTD_ERROR), so a callback may return it as it is. Both strings are owned by the
+   * connection and stay valid until the next call on the same connection or the end of the callback,
+   * whichever comes first. Either out pointer may be NULL. Reads ("read", "info", "schema_*",
+   * "summarize", ...) are retried on transient failures before returning; writes are sent once. */
   sgeventd_status (*call)(sgeventd_connection* sg, const char* method, const char* params_json,
                           const char** out_result_json, const char** out_error);
   /* find() with the user-side filter syntax of shotgun_api3 ([["code","is","x"], ...]); pages through

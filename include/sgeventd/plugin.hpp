@@ -12,8 +12,10 @@
 //   }
 //   SGEVENTD_PLUGIN(registerCallbacks)
 //
-// A callback fails by throwing (any std::exception; its what() becomes the error the daemon logs). Nothing
-// thrown ever crosses into the daemon: the trampolines below catch everything.
+// A callback fails by throwing (any std::exception; its what() becomes the error the daemon logs). A
+// transient failure (the site down or busy, the network) is retried by the daemon: throw sdk::Retry, or let
+// a transient CallError (from CallResult::value()) escape. Nothing thrown ever crosses into the daemon: the
+// trampolines below catch everything.
 #pragma once
 
 #include <sgeventd/plugin.h>
@@ -34,10 +36,28 @@ namespace sgeventd::sdk {
 
 using Json = nlohmann::json;
 
-// Thrown by a callback (or by CallResult::value()) to report a failure with a message.
+// Thrown by a callback to report a failure with a message: the original's policy applies (stopOnError).
 class Failure : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Thrown by a callback for a transient failure: the daemon retries the event later, as its retry policy
+// allows, before treating it as a Failure.
+class Retry : public Failure {
+ public:
+  using Failure::Failure;
+};
+
+// Thrown by CallResult::value(): a failed ShotGrid call. Escaping a callback, a transient one (connection
+// error, timeout, HTTP 429 or 5xx) is retried like Retry; any other is a Failure.
+class CallError : public Failure {
+ public:
+  CallError(const std::string& message, bool transient) : Failure(message), transient_(transient) {}
+  bool transient() const { return transient_; }
+
+ private:
+  bool transient_;
 };
 
 struct EntityRef {
@@ -49,16 +69,21 @@ struct EntityRef {
 // The outcome of a ShotGrid call: a parsed value or the daemon's error text.
 class CallResult {
  public:
-  static CallResult success(Json value) { return CallResult(std::move(value), {}, true); }
-  static CallResult failure(std::string error) { return CallResult(nullptr, std::move(error), false); }
+  static CallResult success(Json value) { return CallResult(std::move(value), {}, true, false); }
+  static CallResult failure(std::string error, bool transient = false) {
+    return CallResult(nullptr, std::move(error), false, transient);
+  }
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
   const std::string& error() const { return error_; }
-  // The value, or throws Failure(error): lets a callback write `sg.update(...).value();`.
+  // A failure that may pass (connection error, timeout, HTTP 429 or 5xx): worth a retry later.
+  bool transient() const { return transient_; }
+  // The value, or throws CallError: lets a callback write `sg.update(...).value();`, and a transient
+  // failure escaping that way is retried by the daemon.
   const Json& value() const {
     if (!ok_) {
-      throw Failure(error_);
+      throw CallError(error_, transient_);
     }
     return value_;
   }
@@ -66,11 +91,12 @@ class CallResult {
   const Json* operator->() const { return &value(); }
 
  private:
-  CallResult(Json value, std::string error, bool ok)
-      : value_(std::move(value)), error_(std::move(error)), ok_(ok) {}
+  CallResult(Json value, std::string error, bool ok, bool transient)
+      : value_(std::move(value)), error_(std::move(error)), ok_(ok), transient_(transient) {}
   Json value_;
   std::string error_;
   bool ok_;
+  bool transient_;
 };
 
 class Event {
@@ -168,10 +194,8 @@ class Connection {
     const std::string text = params.dump();
     const char* result = nullptr;
     const char* error = nullptr;
-    if (api_->call(raw_, method.c_str(), text.c_str(), &result, &error) != SGEVENTD_OK) {
-      return CallResult::failure(error != nullptr ? error : "unknown error");
-    }
-    return parsed(result);
+    const sgeventd_status status = api_->call(raw_, method.c_str(), text.c_str(), &result, &error);
+    return outcome(status, result, error);
   }
 
   // filters in shotgun_api3's syntax: [["sg_status_list", "is", "fin"], ...]
@@ -182,11 +206,9 @@ class Connection {
     const std::string orderText = order.dump();
     const char* result = nullptr;
     const char* error = nullptr;
-    if (api_->find(raw_, entityType.c_str(), filtersText.c_str(), fieldsText.c_str(), orderText.c_str(),
-                   limit, &result, &error) != SGEVENTD_OK) {
-      return CallResult::failure(error != nullptr ? error : "unknown error");
-    }
-    return parsed(result);
+    const sgeventd_status status = api_->find(raw_, entityType.c_str(), filtersText.c_str(),
+                                              fieldsText.c_str(), orderText.c_str(), limit, &result, &error);
+    return outcome(status, result, error);
   }
   // The first match, or null.
   CallResult findOne(const std::string& entityType, const Json& filters,
@@ -213,6 +235,12 @@ class Connection {
   }
 
  private:
+  static CallResult outcome(sgeventd_status status, const char* result, const char* error) {
+    if (status != SGEVENTD_OK) {
+      return CallResult::failure(error != nullptr ? error : "unknown error", status == SGEVENTD_RETRY);
+    }
+    return parsed(result);
+  }
   static CallResult parsed(const char* text) {
     Json value = Json::parse(text != nullptr ? text : "null", nullptr, false);
     if (value.is_discarded()) {
@@ -251,6 +279,12 @@ inline sgeventd_status invokeTrampoline(const sgeventd_event* event, sgeventd_lo
     Connection c(sg, api);
     holder->fn(e, l, c, holder->args);
     return SGEVENTD_OK;
+  } catch (const Retry& retry) {
+    api->event_set_error(event, retry.what());
+    return SGEVENTD_RETRY;
+  } catch (const CallError& error) {
+    api->event_set_error(event, error.what());
+    return error.transient() ? SGEVENTD_RETRY : SGEVENTD_ERROR;
   } catch (const std::exception& error) {
     api->event_set_error(event, error.what());
   } catch (...) {

@@ -159,16 +159,42 @@ std::map<std::string, PluginCatalog::Candidate> PluginCatalog::listCandidates(Co
 void PluginCatalog::load(Entry& entry, PluginLoader& loader, bool reload) {
   const std::string path = entry.slot.id.path.string();
   engineLog_->info((reload ? "Reloading plugin at " : "Loading plugin at ") + path);
-  entry.slot.plugin.reset();  // the previous version unloads once its in-flight calls finish
-  entry.slot.generation = nextGeneration_++;
+  // The new version is built beside the running one and replaces it only once it has loaded.
   auto loaded = loader.load(entry.slot.id, context_);
   if (loaded && *loaded != nullptr) {
-    entry.slot.plugin = std::move(*loaded);
+    entry.slot.plugin = std::move(*loaded);  // the previous version unloads once its in-flight calls finish
     entry.slot.loadError.clear();
+    entry.slot.reloadError.clear();
+    entry.slot.generation = nextGeneration_++;
+    entry.failedSignature.reset();
+    entry.failedMessage.clear();
     return;
   }
-  const Error error = loaded ? Error{"the loader returned no plugin", 0} : loaded.error();
+  const Error error =
+      loaded ? Error{"the loader returned no plugin", static_cast<int>(LoadErrorKind::Load)} : loaded.error();
+  const bool running = entry.slot.plugin != nullptr;
+  // Only a forced reload (SIGHUP) loads an unchanged file again; the same failure of the same file
+  // version gets one short line instead of its whole traceback again.
+  if (entry.failedSignature == entry.signature && entry.failedMessage == error.message) {
+    engineLog_->warning("Plugin at " + path + " still fails to load; the file is unchanged since its error " +
+                        (running ? "was logged, and its previous version keeps running." : "was logged."));
+    return;
+  }
+  logLoadError(entry.slot.id, error);
+  entry.failedSignature = entry.signature;
+  entry.failedMessage = error.message;
+  if (running) {
+    entry.slot.reloadError = error.message;
+    engineLog_->warning("Plugin " + entry.slot.id.name +
+                        " keeps running its previous version; fix the file to reload it.");
+    return;
+  }
   entry.slot.loadError = error.message;
+  entry.slot.generation = nextGeneration_++;
+}
+
+void PluginCatalog::logLoadError(const PluginId& id, const Error& error) {
+  const std::string path = id.path.string();
   switch (static_cast<LoadErrorKind>(error.code)) {
     case LoadErrorKind::Registration:
       engineLog_->critical("Error running register callback function from plugin at " + path + ".\n\n" +
@@ -180,7 +206,7 @@ void PluginCatalog::load(Entry& entry, PluginLoader& loader, bool reload) {
       break;
     case LoadErrorKind::Load:
     default:
-      context_.logs->get("plugin." + entry.slot.id.name)
+      context_.logs->get("plugin." + id.name)
           ->error("Could not load the plugin at " + path + ".\n\n" + error.message);
       break;
   }

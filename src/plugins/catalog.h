@@ -21,12 +21,18 @@ struct PluginPath {
   std::filesystem::path resolved;  // where to look; made absolute by the catalog
 };
 
-// One plugin file in dispatch order.
+// One plugin file in dispatch order. A reload is built and validated before it replaces anything: when
+// it fails while an earlier version runs, that version keeps running (plugin and generation unchanged)
+// and reloadError says why, so a broken edit never stops a working plugin.
 struct PluginSlot {
   PluginId id;
-  PluginPtr plugin;              // null when the last (re)load failed
-  std::string loadError;         // why, when plugin is null
-  std::uint64_t generation = 0;  // changes on every (re)load, successful or not
+  PluginPtr plugin;         // the running version; null when no version of the file has loaded
+  std::string loadError;    // why, when plugin is null
+  std::string reloadError;  // the last failed reload's reason while `plugin` runs; "" otherwise
+  // Changes with what the engine must act on: every successful load, and every new failure while no
+  // version runs. A failed reload under a running version, or a forced reload failing the same way
+  // again, leaves it as it was.
+  std::uint64_t generation = 0;
 };
 
 // What identifies one version of a file on disk.
@@ -58,6 +64,10 @@ class PluginCatalog {
   struct Entry {
     PluginSlot slot;
     FileSignature signature;
+    // The file version whose failure was logged last, and that failure: a failing file is logged once
+    // per version, so a forced reload of an unchanged file does not repeat its traceback.
+    std::optional<FileSignature> failedSignature;
+    std::string failedMessage;
   };
   struct Collection {
     PluginPath path;
@@ -74,6 +84,7 @@ class PluginCatalog {
   std::map<std::string, Candidate> listCandidates(Collection& collection, bool& listed);
   PluginLoader* loaderFor(const std::filesystem::path& file) const;
   void load(Entry& entry, PluginLoader& loader, bool reload);
+  void logLoadError(const PluginId& id, const Error& error);
   void noteSkipped(const std::filesystem::path& file, const std::string& why, bool warning);
   std::vector<PluginSlot> snapshot() const;
 

@@ -47,14 +47,20 @@ std::string_view invokeStatusName(InvokeStatus status);  // "ok", "retry", "erro
 
 struct InvokeResult {
   InvokeStatus status = InvokeStatus::Ok;
-  std::string message;  // the message or traceback, already logged at CRITICAL by the plugin side
+  // The message or traceback, already logged once by the plugin side: an Error at CRITICAL (the
+  // original's line), a Retry at WARNING (it is retried; a CRITICAL per attempt would mail each one).
+  // Whoever gives up on a transient result logs it as the failure it then becomes.
+  std::string message;
 
   bool ok() const { return status == InvokeStatus::Ok; }
   bool transient() const {
-    return status == InvokeStatus::Retry || status == InvokeStatus::Crashed || status == InvokeStatus::TimedOut;
+    return status == InvokeStatus::Retry || status == InvokeStatus::Crashed ||
+           status == InvokeStatus::TimedOut;
   }
   static InvokeResult success() { return {}; }
-  static InvokeResult failure(InvokeStatus status, std::string message) { return {status, std::move(message)}; }
+  static InvokeResult failure(InvokeStatus status, std::string message) {
+    return {status, std::move(message)};
+  }
   static InvokeResult error(std::string message) { return {InvokeStatus::Error, std::move(message)}; }
 };
 

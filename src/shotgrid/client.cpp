@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "shotgrid/event_codec.h"
@@ -61,7 +62,8 @@ Json returnFields(const std::vector<std::string>& fields) {
   return fields.empty() ? Json::array({"id"}) : Json(fields);
 }
 
-Result<Json> entitiesOf(Json&& results) {
+template <class J>
+Result<J> entitiesOf(J&& results) {
   if (!results.is_object()) {
     return malformed("read results is not an object");
   }
@@ -146,8 +148,10 @@ struct Client::Impl {
     }
   }
 
-  // Sends one api3 call (with retries) and returns the decoded body.
-  Result<Json> send(const std::string& method, const Json& params, bool idempotent) {
+  // Sends one api3 call (with retries) and returns the decoded body: a Json, or an ordered_json that
+  // keeps the reply's key order (the event path).
+  template <class Body = Json>
+  Result<Body> send(const std::string& method, const Json& params, bool idempotent) {
     if (options.server.empty()) {
       return invalid("no server URL configured");
     }
@@ -163,14 +167,18 @@ struct Client::Impl {
     for (int attempt = 1;; ++attempt) {
       bool neverConnected = false;
       std::optional<std::chrono::seconds> retryAfter;
-      Result<Json> outcome = [&]() -> Result<Json> {
+      Result<Body> outcome = [&]() -> Result<Body> {
         auto reply = transport.post(body);
         if (!reply) {
           neverConnected = reply.error().neverConnected();
           return tl::unexpected(errorFromTransport(reply.error()));
         }
         retryAfter = reply->retryAfter;
-        return decodeResponse(*reply);
+        if constexpr (std::is_same_v<Body, nlohmann::ordered_json>) {
+          return decodeOrderedResponse(*reply);
+        } else {
+          return decodeResponse(*reply);
+        }
       }();
       if (outcome) {
         return outcome;
@@ -198,8 +206,9 @@ struct Client::Impl {
     }
   }
 
-  Result<Json> results(const std::string& method, const Json& params, bool idempotent) {
-    auto body = send(method, params, idempotent);
+  template <class Body = Json>
+  Result<Body> results(const std::string& method, const Json& params, bool idempotent) {
+    auto body = send<Body>(method, params, idempotent);
     if (!body) {
       return body;
     }
@@ -454,7 +463,10 @@ Result<std::vector<core::Event>> Client::findEvents(const Json& filters, int lim
                     {"sorts", Json::array({{{"field_name", "id"}, {"direction", "asc"}}})},
                     {"api_return_image_urls", true},
                     {"return_paging_info", false}};
-  auto results = impl_->results("read", params, true);
+  // Decoded in the reply's key order: Event::json is what Python plugins iterate (`type, id, ...`). An
+  // ordered object is a vector of pairs; for a record's ten keys it decodes no slower than the sorted
+  // map (bench_client BM_FindEvents).
+  auto results = impl_->results<nlohmann::ordered_json>("read", params, true);
   if (!results) {
     return tl::unexpected(std::move(results.error()));
   }

@@ -8,17 +8,20 @@
 namespace sgeventd::shotgrid {
 namespace {
 
-constexpr auto kReplaceInvalid = Json::error_handler_t::replace;
+constexpr auto kReplaceInvalid = Json::error_handler_t::replace;  // the same type for ordered_json
 
-std::optional<std::string> takeString(Json& record, const char* key) {
+// Both JSON flavours: Json (sorted keys) and nlohmann::ordered_json (the reply's key order).
+template <class J>
+std::optional<std::string> takeString(J& record, const char* key) {
   const auto it = record.find(key);
   if (it == record.end() || !it->is_string()) {
     return std::nullopt;
   }
-  return std::move(it->get_ref<std::string&>());
+  return std::move(it->template get_ref<std::string&>());
 }
 
-std::optional<core::EntityRef> takeEntity(Json& record, const char* key) {
+template <class J>
+std::optional<core::EntityRef> takeEntity(J& record, const char* key) {
   const auto it = record.find(key);
   if (it == record.end() || !it->is_object()) {
     return std::nullopt;
@@ -29,13 +32,43 @@ std::optional<core::EntityRef> takeEntity(Json& record, const char* key) {
     return std::nullopt;
   }
   core::EntityRef ref;
-  ref.type = std::move(type->get_ref<std::string&>());
-  ref.id = id->get<std::int64_t>();
+  ref.type = std::move(type->template get_ref<std::string&>());
+  ref.id = id->template get<std::int64_t>();
   const auto name = it->find("name");
   if (name != it->end() && name->is_string()) {
-    ref.name = std::move(name->get_ref<std::string&>());
+    ref.name = std::move(name->template get_ref<std::string&>());
   }
   return ref;
+}
+
+template <class J>
+Expected<core::Event> decodeRecord(J& record) {
+  if (!record.is_object()) {
+    return fail("EventLogEntry record is not an object");
+  }
+  const auto id = record.find("id");
+  if (id == record.end() || !id->is_number_integer()) {
+    return fail("EventLogEntry record without an integer id");
+  }
+  core::Event event;
+  event.id = id->template get<std::int64_t>();
+  // The text forms first: everything below moves strings out of the record.
+  event.json = record.dump(-1, ' ', false, kReplaceInvalid);
+  const auto meta = record.find("meta");
+  if (meta != record.end()) {
+    event.metaJson = meta->dump(-1, ' ', false, kReplaceInvalid);
+  }
+  const auto created = record.find("created_at");
+  if (created != record.end() && created->is_string()) {
+    event.createdAt = parseDateTime(created->template get_ref<const std::string&>());
+  }
+  event.eventType = takeString(record, "event_type").value_or(std::string());
+  event.attributeName = takeString(record, "attribute_name");
+  event.sessionUuid = takeString(record, "session_uuid");
+  event.entity = takeEntity(record, "entity");
+  event.user = takeEntity(record, "user");
+  event.project = takeEntity(record, "project");
+  return event;
 }
 
 }  // namespace
@@ -47,34 +80,9 @@ const std::vector<std::string>& eventFields() {
   return kFields;
 }
 
-Expected<core::Event> eventFromRecord(Json&& record) {
-  if (!record.is_object()) {
-    return fail("EventLogEntry record is not an object");
-  }
-  const auto id = record.find("id");
-  if (id == record.end() || !id->is_number_integer()) {
-    return fail("EventLogEntry record without an integer id");
-  }
-  core::Event event;
-  event.id = id->get<std::int64_t>();
-  // The text forms first: everything below moves strings out of the record.
-  event.json = record.dump(-1, ' ', false, kReplaceInvalid);
-  const auto meta = record.find("meta");
-  if (meta != record.end()) {
-    event.metaJson = meta->dump(-1, ' ', false, kReplaceInvalid);
-  }
-  const auto created = record.find("created_at");
-  if (created != record.end() && created->is_string()) {
-    event.createdAt = parseDateTime(created->get_ref<const std::string&>());
-  }
-  event.eventType = takeString(record, "event_type").value_or(std::string());
-  event.attributeName = takeString(record, "attribute_name");
-  event.sessionUuid = takeString(record, "session_uuid");
-  event.entity = takeEntity(record, "entity");
-  event.user = takeEntity(record, "user");
-  event.project = takeEntity(record, "project");
-  return event;
-}
+Expected<core::Event> eventFromRecord(Json&& record) { return decodeRecord(record); }
+
+Expected<core::Event> eventFromRecord(nlohmann::ordered_json&& record) { return decodeRecord(record); }
 
 Expected<core::Event> eventFromJson(const Json& record) { return eventFromRecord(Json(record)); }
 

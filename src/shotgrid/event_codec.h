@@ -1,9 +1,14 @@
 #pragma once
 // The allocation-lean form of eventFromJson for the fetch path: strings are moved out of `record`.
+#include <nlohmann/json.hpp>
+
 #include "shotgrid/client.h"
 
 namespace sgeventd::shotgrid {
 
 Expected<core::Event> eventFromRecord(Json&& record);
+// The fetch path's form: an ordered record keeps the site's key order in `Event::json`, which is the
+// order Python plugins see when they iterate the event dict (`type, id, event_type, ...`).
+Expected<core::Event> eventFromRecord(nlohmann::ordered_json&& record);
 
 }  // namespace sgeventd::shotgrid

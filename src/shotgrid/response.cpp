@@ -51,7 +51,10 @@ ClientError errorFromTransport(const TransportFailure& failure) {
   return error;
 }
 
-Result<Json> decodeResponse(const HttpResponse& response) {
+namespace {
+
+template <class J>
+Result<J> decodeAs(const HttpResponse& response) {
   if (response.status >= 300 || response.status < 100) {
     ClientError error{ErrorKind::Protocol};
     error.httpStatus = static_cast<int>(response.status);
@@ -65,22 +68,22 @@ Result<Json> decodeResponse(const HttpResponse& response) {
     }
     return tl::unexpected(std::move(error));
   }
-  Json body = Json::parse(response.body, nullptr, false);
+  J body = J::parse(response.body, nullptr, false);
   if (body.is_discarded()) {
     return malformed("response is not valid JSON (" + std::to_string(response.body.size()) +
                      " bytes): " + excerpt(response.body));
   }
   if (body.is_object()) {
     const auto exception = body.find("exception");
-    if (exception != body.end() && exception->is_boolean() && exception->get<bool>()) {
+    if (exception != body.end() && exception->is_boolean() && exception->template get<bool>()) {
       ClientError error;
       const auto code = body.find("error_code");
       if (code != body.end() && code->is_number_integer()) {
-        error.faultCode = code->get<int>();
+        error.faultCode = code->template get<int>();
       }
       const auto message = body.find("message");
       if (message != body.end() && message->is_string()) {
-        error.message = message->get<std::string>();
+        error.message = message->template get<std::string>();
       } else {
         error.message = "api3 exception without a message";
       }
@@ -91,7 +94,8 @@ Result<Json> decodeResponse(const HttpResponse& response) {
   return body;
 }
 
-Json takeResults(Json&& body) {
+template <class J>
+J takeResultsOf(J&& body) {
   if (body.is_object()) {
     const auto it = body.find("results");
     if (it != body.end()) {
@@ -100,6 +104,18 @@ Json takeResults(Json&& body) {
   }
   return std::move(body);
 }
+
+}  // namespace
+
+Result<Json> decodeResponse(const HttpResponse& response) { return decodeAs<Json>(response); }
+
+Result<nlohmann::ordered_json> decodeOrderedResponse(const HttpResponse& response) {
+  return decodeAs<nlohmann::ordered_json>(response);
+}
+
+Json takeResults(Json&& body) { return takeResultsOf(std::move(body)); }
+
+nlohmann::ordered_json takeResults(nlohmann::ordered_json&& body) { return takeResultsOf(std::move(body)); }
 
 bool isRetryable(const ClientError& error, bool idempotent, bool neverConnected) {
   if (neverConnected) {

@@ -19,9 +19,12 @@ ClientError errorFromTransport(const TransportFailure& failure);
 
 // HTTP status, JSON syntax and the api3 `exception` body; on success the whole decoded body.
 Result<Json> decodeResponse(const HttpResponse& response);
+// The same with every object's keys in the reply's order (the event path: plugins see the site's order).
+Result<nlohmann::ordered_json> decodeOrderedResponse(const HttpResponse& response);
 
 // The value of `results`, or the body itself when it has none (PA does the same).
 Json takeResults(Json&& body);
+nlohmann::ordered_json takeResults(nlohmann::ordered_json&& body);
 
 // Whether a failed attempt may be sent again: reads on transient failures, writes only when the request
 // provably never left this machine.

@@ -208,6 +208,110 @@ TEST_F(CatalogTest, LoadFailureIsASlotWithTheReasonAndIsRetriedWhenTheFileChange
   EXPECT_TRUE(second[0].loadError.empty());
 }
 
+TEST_F(CatalogTest, BrokenEditKeepsThePreviousVersionRunningUntilTheFileIsFixed) {
+  const auto file = dir_.path() / "p.so";
+  writeFile(file, "x");
+  auto catalog = makeCatalog({dir_.path()});
+  auto first = catalog.refresh();
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_NE(first[0].plugin, nullptr);
+
+  writeFile(file, "fail: SyntaxError in the edit");
+  auto broken = catalog.refresh();
+  ASSERT_EQ(broken.size(), 1u);
+  EXPECT_EQ(broken[0].plugin, first[0].plugin);  // the working version stays, as it was
+  EXPECT_EQ(broken[0].generation, first[0].generation);
+  EXPECT_TRUE(broken[0].loadError.empty());
+  EXPECT_EQ(broken[0].reloadError, "Traceback: fail: SyntaxError in the edit");
+  EXPECT_EQ(loads_["p.so"], 2);
+  const auto keeps = host_.logs->sink().matching(
+      "Plugin p keeps running its previous version; fix the file "
+      "to reload it.");
+  ASSERT_EQ(keeps.size(), 1u);
+  EXPECT_EQ(keeps[0].logger, "engine");
+  EXPECT_EQ(keeps[0].level, core::LogLevel::Warning);
+  const std::string error =
+      "Could not load the plugin at " + file.string() + ".\n\nTraceback: fail: SyntaxError";
+  EXPECT_EQ(host_.count(error), 1u);
+
+  // Rescans of the unchanged broken file neither reload nor log again.
+  for (int i = 0; i < 3; ++i) {
+    auto again = catalog.refresh();
+    EXPECT_EQ(again[0].plugin, first[0].plugin);
+    EXPECT_EQ(again[0].generation, first[0].generation);
+  }
+  EXPECT_EQ(loads_["p.so"], 2);
+  EXPECT_EQ(host_.count(error), 1u);
+  EXPECT_EQ(host_.count("keeps running its previous version"), 1u);
+  EXPECT_EQ(catalog.current()[0].reloadError, "Traceback: fail: SyntaxError in the edit");
+
+  writeFile(file, "fixed now, with a longer body than the broken edit had");
+  auto fixed = catalog.refresh();
+  ASSERT_NE(fixed[0].plugin, nullptr);
+  EXPECT_NE(fixed[0].plugin, first[0].plugin);
+  EXPECT_NE(fixed[0].generation, first[0].generation);
+  EXPECT_TRUE(fixed[0].reloadError.empty());
+  EXPECT_TRUE(fixed[0].loadError.empty());
+}
+
+TEST_F(CatalogTest, ForcedReloadThatFailsKeepsThePreviousVersionAndDoesNotRepeatTheTraceback) {
+  const auto file = dir_.path() / "p.so";
+  writeFile(file, "x");
+  auto catalog = makeCatalog({dir_.path()});
+  auto first = catalog.refresh();
+  ASSERT_NE(first[0].plugin, nullptr);
+  writeFile(file, "fail: broken");
+  auto broken = catalog.forceReload();  // SIGHUP right after a broken edit
+  EXPECT_EQ(broken[0].plugin, first[0].plugin);
+  EXPECT_EQ(broken[0].generation, first[0].generation);
+  EXPECT_EQ(broken[0].reloadError, "Traceback: fail: broken");
+  EXPECT_EQ(host_.count("Could not load the plugin at " + file.string()), 1u);
+
+  auto again = catalog.forceReload();  // the same file version fails the same way
+  EXPECT_EQ(loads_["p.so"], 3);
+  EXPECT_EQ(again[0].plugin, first[0].plugin);
+  EXPECT_EQ(again[0].generation, first[0].generation);
+  EXPECT_EQ(host_.count("Could not load the plugin at " + file.string()), 1u);
+  EXPECT_EQ(host_.count("keeps running its previous version; fix the file"), 1u);
+  const auto still = host_.logs->sink().matching("Plugin at " + file.string() + " still fails to load");
+  ASSERT_EQ(still.size(), 1u);
+  EXPECT_EQ(still[0].level, core::LogLevel::Warning);
+  EXPECT_NE(still[0].message.find("its previous version keeps running"), std::string::npos);
+}
+
+TEST_F(CatalogTest, LoadFailureIsLoggedOncePerFileVersion) {
+  const auto file = dir_.path() / "p.py";
+  writeFile(file, "fail: first");
+  auto catalog = makeCatalog({dir_.path()});
+  auto first = catalog.refresh();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(catalog.refresh()[0].generation, first[0].generation);
+  }
+  EXPECT_EQ(loads_["p.py"], 1);
+  EXPECT_EQ(host_.count("Could not load the plugin at " + file.string()), 1u);
+
+  writeFile(file, "fail: second version");  // a new version that fails too: logged once more
+  auto second = catalog.refresh();
+  EXPECT_EQ(second[0].plugin, nullptr);
+  EXPECT_NE(second[0].generation, first[0].generation);
+  EXPECT_EQ(second[0].loadError, "Traceback: fail: second version");
+  EXPECT_TRUE(second[0].reloadError.empty());  // nothing runs, so this is the slot's loadError
+  for (int i = 0; i < 4; ++i) {
+    catalog.refresh();
+  }
+  EXPECT_EQ(host_.count("Could not load the plugin at " + file.string()), 2u);
+
+  auto forced = catalog.forceReload();  // retried (the cause may be outside the file), not re-logged
+  EXPECT_EQ(loads_["p.py"], 3);
+  EXPECT_EQ(forced[0].generation, second[0].generation);
+  EXPECT_EQ(host_.count("Could not load the plugin at " + file.string()), 2u);
+  EXPECT_EQ(host_.count("Plugin at " + file.string() +
+                        " still fails to load; the file is unchanged since its "
+                        "error was logged."),
+            1u);
+  EXPECT_EQ(host_.count("keeps running"), 0u);
+}
+
 TEST_F(CatalogTest, MissingFolderIsLoggedOnceAndRetried) {
   const auto folder = dir_.path() / "later";
   auto catalog = makeCatalog({folder});
@@ -257,6 +361,38 @@ TEST(CatalogNative, ReloadsARealLibraryAndOldVersionKeepsWorking) {
   EXPECT_TRUE(second[0].plugin->invoke(0, testing::makeEvent(2), {}).ok());
   EXPECT_EQ(host.count("tag A"), 1u);
   EXPECT_EQ(host.count("tag B"), 1u);
+}
+
+TEST(CatalogNative, ABrokenLibraryDoesNotReplaceTheRunningVersion) {
+  TestHost host;
+  TempDir dir;
+  TempDir staging;
+  const auto file = dir.path() / "hot.so";
+  std::filesystem::copy_file(FIXTURE_VERSION_A, file);
+  std::vector<PluginLoaderPtr> loaders;
+  loaders.push_back(native::makeNativeLoader());
+  PluginCatalog catalog({{"plugins", dir.path()}}, std::move(loaders), host.context());
+  auto first = catalog.refresh();
+  ASSERT_NE(first[0].plugin, nullptr) << first[0].loadError;
+
+  std::filesystem::copy_file(FIXTURE_REGISTER_ERROR, staging.path() / "hot.so");
+  std::filesystem::rename(staging.path() / "hot.so", file);
+  auto broken = catalog.refresh();
+  ASSERT_EQ(broken[0].plugin, first[0].plugin);
+  EXPECT_EQ(broken[0].generation, first[0].generation);
+  EXPECT_NE(broken[0].reloadError.find("missing SGDAEMON_TEST_KEY"), std::string::npos)
+      << broken[0].reloadError;
+  EXPECT_TRUE(broken[0].plugin->invoke(0, testing::makeEvent(1), {}).ok());  // version A still runs
+  EXPECT_EQ(host.count("tag A"), 1u);
+  EXPECT_EQ(host.count("Plugin hot keeps running its previous version; fix the file to reload it."), 1u);
+
+  std::filesystem::copy_file(FIXTURE_VERSION_B, staging.path() / "hot.so");
+  std::filesystem::rename(staging.path() / "hot.so", file);
+  auto fixed = catalog.refresh();
+  ASSERT_NE(fixed[0].plugin, nullptr);
+  EXPECT_NE(fixed[0].generation, first[0].generation);
+  EXPECT_EQ(fixed[0].plugin->callbacks().size(), 2u);
+  EXPECT_TRUE(fixed[0].reloadError.empty());
 }
 
 TEST(CatalogNative, RegistrationFailureIsLoggedOnTheEngineAsTheOriginalDoes) {

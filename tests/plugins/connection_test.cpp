@@ -2,6 +2,7 @@
 // served on 127.0.0.1 (port 0): the status_rollup example, use_session_uuid, and connection errors.
 #include <httplib.h>
 #include <netinet/in.h>
+#include <sgeventd/plugin.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -205,25 +206,108 @@ TEST(NativeConnection, UseSessionUuidSendsTheEventsUuid) {
   EXPECT_EQ(host.count("find ok=1 value=[]"), 1u);
 }
 
-TEST(NativeConnection, ConnectionFailureIsTheCallbacksError) {
+// A URL on 127.0.0.1 where nothing listens.
+std::string deadUrl() {
   int probe = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  EXPECT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   socklen_t length = sizeof(address);
   ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
   ::close(probe);  // nothing listens on this port any more
+  return "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+}
+
+// Answers every api3 request with one HTTP status.
+class StatusSite {
+ public:
+  explicit StatusSite(int status) {
+    server_.Post("/api3/json", [status](const httplib::Request&, httplib::Response& response) {
+      response.status = status;
+      response.set_content("not now", "text/plain");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~StatusSite() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+PluginPtr loadWith(native::NativeLoader& loader, TestHost& host, const char* fixture,
+                   const std::string& url) {
+  HostContext context = host.context();
+  context.makeClient = factoryFor(url);
+  auto plugin = loader.load(idFor(fixture), context);
+  EXPECT_TRUE(plugin.has_value()) << (plugin ? "" : plugin.error().message);
+  return plugin ? *plugin : nullptr;
+}
+
+TEST(NativeConnection, ConnectionFailureIsATransientFailureOfTheCallback) {
   TestHost host;
   native::NativeLoader loader;
-  HostContext context = host.context();
-  context.makeClient = factoryFor("http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)));
-  auto plugin = loader.load(idFor(FIXTURE_GOOD), context);
-  ASSERT_TRUE(plugin.has_value()) << plugin.error().message;
-  auto outcome = (*plugin)->invoke(2, makeEvent(1, "Test_Connection", std::nullopt), {});
-  EXPECT_FALSE(outcome.ok());
+  auto plugin = loadWith(loader, host, FIXTURE_GOOD, deadUrl());
+  ASSERT_NE(plugin, nullptr);
+  auto outcome = plugin->invoke(2, makeEvent(1, "Test_Connection", std::nullopt), {});
+  EXPECT_EQ(outcome.status, InvokeStatus::Retry);  // the uncaught transient CallError of `.value()`
   EXPECT_FALSE(outcome.message.empty());
   EXPECT_EQ(host.count("find ok=0"), 1u);
+}
+
+TEST(NativeConnection, HostReportsTransientFailuresAsRetryToVersionTwoPluginsOnly) {
+  StatusSite busy(503);
+  StatusSite limited(429);
+  StatusSite missing(404);
+  const std::string dead = deadUrl();
+  struct Case {
+    std::string url;
+    int v2Status;  // what find() returns to a version-2 plugin; version 1 always gets SGEVENTD_ERROR
+  };
+  const std::vector<Case> cases = {{busy.url(), SGEVENTD_RETRY},
+                                   {limited.url(), SGEVENTD_RETRY},
+                                   {dead, SGEVENTD_RETRY},
+                                   {missing.url(), SGEVENTD_ERROR}};
+  for (const auto& c : cases) {
+    TestHost host;
+    native::NativeLoader loader;
+    auto v2 = loadWith(loader, host, FIXTURE_STATUS, c.url);
+    auto v1 = loadWith(loader, host, FIXTURE_STATUS_V1, c.url);
+    ASSERT_TRUE(v2 && v1);
+    const auto current = v2->invoke(1, makeEvent(1), {});
+    EXPECT_EQ(current.status, c.v2Status == SGEVENTD_RETRY ? InvokeStatus::Retry : InvokeStatus::Error)
+        << c.url << ": " << current.message;
+    EXPECT_EQ(host.count("find status=" + std::to_string(c.v2Status)), 1u) << c.url;
+    const auto old = v1->invoke(1, makeEvent(2), {});
+    EXPECT_EQ(old.status, InvokeStatus::Error) << c.url;  // what a version-1 plugin always saw
+    EXPECT_EQ(host.count("find status=" + std::to_string(SGEVENTD_ERROR)),
+              c.v2Status == SGEVENTD_ERROR ? 2u : 1u)
+        << c.url;
+  }
+}
+
+TEST(NativeConnection, CppLayerRetriesTransientCallErrorsAndFailsOthers) {
+  StatusSite busy(502);
+  StatusSite missing(404);
+  TestHost host;
+  native::NativeLoader loader;
+  auto onBusy = loadWith(loader, host, FIXTURE_RETRY, busy.url());
+  auto onMissing = loadWith(loader, host, FIXTURE_RETRY, missing.url());
+  ASSERT_TRUE(onBusy && onMissing);
+  const auto transient = onBusy->invoke(1, makeEvent(1), {});
+  EXPECT_EQ(transient.status, InvokeStatus::Retry) << transient.message;
+  EXPECT_NE(transient.message.find("502"), std::string::npos) << transient.message;
+  EXPECT_EQ(host.count("read ok=0 transient=1"), 1u);
+  const auto permanent = onMissing->invoke(1, makeEvent(2), {});
+  EXPECT_EQ(permanent.status, InvokeStatus::Error) << permanent.message;
+  EXPECT_EQ(host.count("read ok=0 transient=0"), 1u);
 }
 
 }  // namespace

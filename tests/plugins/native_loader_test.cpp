@@ -134,7 +134,56 @@ TEST_F(NativeLoaderTest, PlainCPluginWithSubstringMatchAndErrorStatus) {
 
 TEST_F(NativeLoaderTest, AbiVersionMismatchIsALoadError) {
   expectLoadError(FIXTURE_BAD_VERSION, LoadErrorKind::Load, "built for sgeventd plugin API version 999");
-  expectLoadError(FIXTURE_BAD_VERSION, LoadErrorKind::Load, "supports version 1");
+  expectLoadError(FIXTURE_BAD_VERSION, LoadErrorKind::Load, "this daemon supports versions 1 and 2.");
+}
+
+TEST_F(NativeLoaderTest, VersionOnePluginStillLoadsAndKnowsOnlyOkAndError) {
+  auto plugin = loadOk(FIXTURE_STATUS_V1);
+  ASSERT_NE(plugin, nullptr);
+  ASSERT_EQ(plugin->callbacks().size(), 2u);
+  EXPECT_TRUE(plugin->invoke(0, makeEvent(1, "Test", std::string("ok")), {}).ok());
+  auto error = plugin->invoke(0, makeEvent(2, "Test", std::string("error")), {});
+  EXPECT_EQ(error.status, InvokeStatus::Error);
+  EXPECT_EQ(error.message, "asked for an error");
+  // 2 meant nothing in version 1: a plain error, logged as the original logs one.
+  auto retry = plugin->invoke(0, makeEvent(3, "Test", std::string("retry")), {});
+  EXPECT_EQ(retry.status, InvokeStatus::Error);
+  EXPECT_EQ(host_.count("An error occured processing an event.\n\nthe site is busy"), 1u);
+  EXPECT_EQ(plugin->invoke(0, makeEvent(4, "Test", std::string("garbage")), {}).status, InvokeStatus::Error);
+}
+
+TEST_F(NativeLoaderTest, RetryStatusIsATransientFailureLoggedAtWarning) {
+  auto plugin = loadOk(FIXTURE_STATUS);
+  ASSERT_NE(plugin, nullptr);
+  auto retry = plugin->invoke(0, makeEvent(1, "Test", std::string("retry")), {});
+  EXPECT_EQ(retry.status, InvokeStatus::Retry);
+  EXPECT_TRUE(retry.transient());
+  EXPECT_EQ(retry.message, "the site is busy, asked for a retry");
+  auto warned = host_.logs->sink().matching("the site is busy, asked for a retry");
+  ASSERT_EQ(warned.size(), 1u);
+  EXPECT_EQ(warned[0].level, core::LogLevel::Warning);  // retried, so no CRITICAL (and no mail) per attempt
+  EXPECT_EQ(warned[0].logger, "plugin.fixture_status.answer");
+  EXPECT_NE(warned[0].message.find("A transient error occurred processing an event"), std::string::npos);
+
+  auto error = plugin->invoke(0, makeEvent(2, "Test", std::string("error")), {});
+  EXPECT_EQ(error.status, InvokeStatus::Error);
+  EXPECT_EQ(host_.count("An error occured processing an event.\n\nasked for an error"), 1u);
+  auto garbage = plugin->invoke(0, makeEvent(3, "Test", std::string("garbage")), {});
+  EXPECT_EQ(garbage.status, InvokeStatus::Error);
+  EXPECT_EQ(garbage.message, "the callback returned an error");
+}
+
+TEST_F(NativeLoaderTest, CppRetryExceptionAsksForARetryAndOtherCallErrorsFail) {
+  auto plugin = loadOk(FIXTURE_RETRY);
+  ASSERT_NE(plugin, nullptr);
+  auto retry = plugin->invoke(0, makeEvent(1), {});
+  EXPECT_EQ(retry.status, InvokeStatus::Retry);
+  EXPECT_EQ(retry.message, "the render farm is full, later please");
+  // No ShotGrid access at all is the daemon's configuration, not a passing condition.
+  auto noClient = plugin->invoke(1, makeEvent(2), {});
+  EXPECT_EQ(noClient.status, InvokeStatus::Error);
+  EXPECT_NE(noClient.message.find("no ShotGrid connection"), std::string::npos) << noClient.message;
+  EXPECT_EQ(host_.count("read ok=0 transient=0"), 1u);
 }
 
 TEST_F(NativeLoaderTest, TooSmallDescriptorIsALoadError) {

@@ -265,6 +265,47 @@ def registerCallbacks(reg):
   EXPECT_EQ(host.count("fallback ok"), 1u);
 }
 
+TEST(PythonApi, EventKeysComeInTheOrderTheSiteSentThem) {
+  SimSite sim;
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "order", R"PY(
+def cb(sg, logger, event, args):
+    logger.info("keys=%s entity=%s", list(event.keys()), list(event["entity"].keys()))
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb, {"Shotgun_Shot_New": None})
+)PY"),
+                             host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  const auto before = sim.site->lastEventId();
+  auto client = sim.client();
+  auto project = client->create("Project", {{"name", "Order"}});
+  ASSERT_TRUE(project.has_value()) << project.error().describe();
+  ASSERT_TRUE(client->create("Shot", {{"code", "or010"}, {"project", *project}}).has_value());
+  std::vector<core::Event> shots;
+  for (auto& event : sim.eventsAfter(before)) {
+    if (event.eventType == "Shotgun_Shot_New") {
+      shots.push_back(std::move(event));
+    }
+  }
+  ASSERT_EQ(shots.size(), 1u);
+  // The site's order (`type, id`, then the requested fields), not the alphabetical order a sorted
+  // re-serialisation gave (`attribute_name, created_at, entity, ...`).
+  const std::string expected =
+      "keys=['type', 'id', 'event_type', 'attribute_name', 'meta', 'entity', 'user', 'project', "
+      "'session_uuid', 'created_at'] entity=['type', 'id', 'name']";
+  ASSERT_TRUE((*plugin)->invoke(0, shots[0], {}).ok());
+  EXPECT_EQ(host.count(expected), 1u) << shots[0].json;
+
+  // An event built field by field gets the same order.
+  core::Event bare = makeEvent(79, "Shotgun_Shot_New", std::nullopt);
+  bare.json.clear();
+  ASSERT_TRUE((*plugin)->invoke(0, bare, {}).ok());
+  EXPECT_EQ(host.count(expected), 2u);
+}
+
 TEST(PythonApi, ReloadRunsAFreshModuleOutsideSysModulesAndSysPath) {
   TempDir dir;
   auto loader = makeLoader();

@@ -135,6 +135,74 @@ def registerCallbacks(reg):
   EXPECT_FALSE(notes[3].sessionUuid.has_value());
 }
 
+TEST(PythonConnection, BindingRaisesTransientErrorsThatAreRetriedAndFaultsThatFail) {
+  SimSite sim;
+  TempDir dir;
+  auto loader = makeLoader();
+  const auto source = R"PY(
+import socket
+import sgeventd_shotgun
+
+def caught(sg, logger, event, args):
+    # Code written for shotgun_api3 catches these as it always did.
+    for handler in (sgeventd_shotgun.ShotgunError, ConnectionError, OSError):
+        try:
+            sg.find("Shot", [], ["code"])
+        except handler as error:
+            assert error.transient, error
+            caught_name = type(error).__name__
+        else:
+            raise AssertionError("the site was reachable")
+    logger.info("caught %s", caught_name)
+
+def uncaught(sg, logger, event, args):
+    sg.find("Shot", [], ["code"])
+
+def fault(sg, logger, event, args):
+    sg.find("NoSuchEntityType", [])
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", caught)
+    reg.registerCallback("sgeventd", "sim-key", uncaught)
+    reg.registerCallback("sgeventd", "sim-key", fault)
+)PY";
+  // Nothing listens on a port the server just gave back.
+  std::string deadUrl;
+  {
+    SimSite gone;
+    deadUrl = gone.server->url();
+  }
+  Host down;
+  down.factory = [deadUrl](const std::string& name, const std::string& key) {
+    shotgrid::ClientOptions options;
+    options.server = deadUrl;
+    options.auth = {name, key, std::nullopt, std::nullopt};
+    options.retry.maxAttempts = 1;
+    options.connectTimeout = std::chrono::milliseconds(2000);
+    return std::make_unique<shotgrid::Client>(options);
+  };
+  auto offline = loader->load(writePlugin(dir, "offline", source), down.context());
+  ASSERT_TRUE(offline.has_value()) << errorOf(offline);
+  auto event = makeEvent(1);
+  auto caught = (*offline)->invoke(0, event, {});
+  EXPECT_TRUE(caught.ok()) << caught.message;
+  EXPECT_EQ(down.count("caught ShotgunConnectionError"), 1u);
+  auto uncaught = (*offline)->invoke(1, event, {});
+  EXPECT_EQ(uncaught.status, InvokeStatus::Retry) << uncaught.message;
+  EXPECT_NE(uncaught.message.find("sgeventd_shotgun.ShotgunConnectionError: Connection failed"),
+            std::string::npos)
+      << uncaught.message;
+
+  Host up;
+  up.factory = sim.factory();
+  auto online = loader->load(writePlugin(dir, "online", source), up.context());
+  ASSERT_TRUE(online.has_value()) << errorOf(online);
+  EXPECT_TRUE((*online)->invoke(1, event, {}).ok());
+  auto fault = (*online)->invoke(2, event, {});
+  EXPECT_EQ(fault.status, InvokeStatus::Error);  // the site answered: the same call would fail again
+  EXPECT_NE(fault.message.find("sgeventd_shotgun.Fault"), std::string::npos) << fault.message;
+}
+
 TEST(PythonConnection, SleepingOrWaitingPluginDoesNotBlockAnother) {
   SimSite sim;
   TempDir dir;

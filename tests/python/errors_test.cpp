@@ -1,5 +1,8 @@
-// Load errors of each kind, registerCallbacks errors, and failures inside callbacks (spec §3.2, §3.4).
+// Load errors of each kind, registerCallbacks errors, and failures inside callbacks (spec §3.2, §3.4):
+// transient exceptions (network, timeouts, HTTP 429/5xx) are retried, every other one is a plain failure.
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "python_support.h"
 
@@ -132,6 +135,175 @@ def registerCallbacks(reg):
   EXPECT_EQ(host.count("An error occured processing an event."), 4u);
   // Still alive and still working.
   EXPECT_FALSE((*plugin)->invoke(0, event, {}).ok());
+}
+
+TEST(PythonErrors, TransientExceptionsAreRetriesAndEveryOtherExceptionIsAnError) {
+  // A stand-in for shotgun_api3 (not installed here): its ProtocolError carries the HTTP status as errcode.
+  TempDir packages;
+  std::filesystem::create_directory(packages.path() / "shotgun_api3");
+  writeFile(packages.path() / "shotgun_api3" / "__init__.py", R"PY(
+class ShotgunError(Exception):
+    pass
+
+class ProtocolError(ShotgunError):
+    def __init__(self, url, errcode, errmsg, headers=None):
+        ShotgunError.__init__(self, url, errcode, errmsg)
+        self.url, self.errcode, self.errmsg = url, errcode, errmsg
+
+class Fault(ShotgunError):
+    pass
+
+class Shotgun(object):
+    def __init__(self, *args, **kwargs):
+        pass
+)PY");
+  PythonSettings settings;
+  settings.sysPath = {packages.path().string()};
+  auto loader = makeLoader(settings);
+  TempDir dir;
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "transient", R"PY(
+import errno, http.client, socket, ssl, urllib.error, xmlrpc.client
+import shotgun_api3
+import sgeventd_shotgun as sgs
+
+class NoStatus(shotgun_api3.ProtocolError):
+    def __init__(self):
+        Exception.__init__(self, "a protocol error without errcode")
+
+URL = "https://site.example.com/api3/json"
+FAILURES = {
+    # the daemon's own sg binding
+    "sg_connection": lambda: sgs.ShotgunConnectionError("Connection failed: refused (curl 7)"),
+    "sg_timeout": lambda: sgs.ShotgunTimeoutError("Timeout: no answer (curl 28)"),
+    "sg_http_503": lambda: sgs.ProtocolError(URL, 503, "down for maintenance"),
+    "sg_http_429": lambda: sgs.ProtocolError(URL, 429, "too many requests"),
+    "sg_http_404": lambda: sgs.ProtocolError(URL, 404, "not found"),
+    "sg_fault": lambda: sgs.Fault("API read() CRUD ERROR", 104),
+    "sg_auth": lambda: sgs.AuthenticationFault("Can't authenticate script", 102),
+    "sg_other": lambda: sgs.ShotgunError("Malformed response"),
+    # a real shotgun_api3
+    "api3_http_502": lambda: shotgun_api3.ProtocolError(URL, 502, "Bad Gateway"),
+    "api3_http_400": lambda: shotgun_api3.ProtocolError(URL, 400, "Bad Request"),
+    "api3_http_unknown": NoStatus,
+    "api3_fault": lambda: shotgun_api3.Fault("API update() CRUD ERROR"),
+    "xmlrpc_http_504": lambda: xmlrpc.client.ProtocolError(URL, 504, "Gateway Timeout", {}),
+    "xmlrpc_http_403": lambda: xmlrpc.client.ProtocolError(URL, 403, "Forbidden", {}),
+    # the network as Python reports it
+    "reset": lambda: ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"),
+    "refused": lambda: ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"),
+    "socket_timeout": lambda: socket.timeout("timed out"),
+    "timeout": lambda: TimeoutError("The read operation timed out"),
+    "dns": lambda: socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+    "unreachable": lambda: OSError(errno.ENETUNREACH, "Network is unreachable"),
+    "ssl": lambda: ssl.SSLError(1, "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF in violation of protocol"),
+    "ssl_certificate": lambda: ssl.SSLCertVerificationError(1, "certificate verify failed"),
+    "remote_disconnected": lambda: http.client.RemoteDisconnected("Remote end closed connection"),
+    "incomplete_read": lambda: http.client.IncompleteRead(b"partial"),
+    "invalid_url": lambda: http.client.InvalidURL("nonnumeric port"),
+    "url_error": lambda: urllib.error.URLError("no route"),
+    "url_http_503": lambda: urllib.error.HTTPError(URL, 503, "Service Unavailable", {}, None),
+    "url_http_404": lambda: urllib.error.HTTPError(URL, 404, "Not Found", {}, None),
+    # everything else
+    "file_not_found": lambda: FileNotFoundError(errno.ENOENT, "No such file or directory"),
+    "permission": lambda: PermissionError(errno.EACCES, "Permission denied"),
+    "value": lambda: ValueError("bad value"),
+    "key": lambda: KeyError("entity"),
+    "keyboard": KeyboardInterrupt,
+    "exit": lambda: SystemExit(3),
+}
+
+def make(name, factory):
+    def cb(sg, logger, event, args):
+        raise factory()
+    cb.__name__ = name
+    return cb
+
+def registerCallbacks(reg):
+    # Still what code written for shotgun_api3 catches: ShotgunError, and the socket errors.
+    assert isinstance(sgs.ShotgunConnectionError("x"), sgs.ShotgunError)
+    assert isinstance(sgs.ShotgunConnectionError("x"), ConnectionError)
+    assert isinstance(sgs.ShotgunTimeoutError("x"), socket.timeout)
+    assert sgs.ShotgunConnectionError("x").transient and not sgs.Fault("x").transient
+    for name in sorted(FAILURES):
+        reg.registerCallback("sgeventd", "sim-key", make(name, FAILURES[name]))
+)PY"),
+                             host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  const std::map<std::string, InvokeStatus> expected = {
+      {"sg_connection", InvokeStatus::Retry},
+      {"sg_timeout", InvokeStatus::Retry},
+      {"sg_http_503", InvokeStatus::Retry},
+      {"sg_http_429", InvokeStatus::Retry},
+      {"sg_http_404", InvokeStatus::Error},
+      {"sg_fault", InvokeStatus::Error},
+      {"sg_auth", InvokeStatus::Error},
+      {"sg_other", InvokeStatus::Error},
+      {"api3_http_502", InvokeStatus::Retry},
+      {"api3_http_400", InvokeStatus::Error},
+      {"api3_http_unknown", InvokeStatus::Retry},
+      {"api3_fault", InvokeStatus::Error},
+      {"xmlrpc_http_504", InvokeStatus::Retry},
+      {"xmlrpc_http_403", InvokeStatus::Error},
+      {"reset", InvokeStatus::Retry},
+      {"refused", InvokeStatus::Retry},
+      {"socket_timeout", InvokeStatus::Retry},
+      {"timeout", InvokeStatus::Retry},
+      {"dns", InvokeStatus::Retry},
+      {"unreachable", InvokeStatus::Retry},
+      {"ssl", InvokeStatus::Retry},
+      {"ssl_certificate", InvokeStatus::Error},
+      {"remote_disconnected", InvokeStatus::Retry},
+      {"incomplete_read", InvokeStatus::Retry},
+      {"invalid_url", InvokeStatus::Error},
+      {"url_error", InvokeStatus::Retry},
+      {"url_http_503", InvokeStatus::Retry},
+      {"url_http_404", InvokeStatus::Error},
+      {"file_not_found", InvokeStatus::Error},
+      {"permission", InvokeStatus::Error},
+      {"value", InvokeStatus::Error},
+      {"key", InvokeStatus::Error},
+      {"keyboard", InvokeStatus::Error},
+      {"exit", InvokeStatus::Error},
+  };
+  ASSERT_EQ((*plugin)->callbacks().size(), expected.size());
+  std::size_t retries = 0;
+  auto event = makeEvent(8);
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const std::string& name = (*plugin)->callbacks()[i].name;
+    const auto outcome = (*plugin)->invoke(i, event, {});
+    EXPECT_EQ(invokeStatusName(outcome.status), invokeStatusName(expected.at(name))) << name;
+    EXPECT_NE(outcome.message.find("Traceback (most recent call last)"), std::string::npos) << name;
+    if (expected.at(name) == InvokeStatus::Retry) {
+      ++retries;
+    }
+  }
+  // Each failure is logged once: a transient one at WARNING (it is retried, so no CRITICAL and no email
+  // per attempt), any other at CRITICAL with the locals, as the original logs it.
+  const auto warnings = host.records("A transient error occurred processing an event");
+  EXPECT_EQ(warnings.size(), retries);
+  for (const auto& record : warnings) {
+    EXPECT_EQ(record.level, core::LogLevel::Warning);
+  }
+  const auto criticals = host.records("An error occured processing an event.");
+  EXPECT_EQ(criticals.size(), expected.size() - retries);
+  for (const auto& record : criticals) {
+    EXPECT_EQ(record.level, core::LogLevel::Critical);
+    EXPECT_NE(record.message.find("Local variables at outer most frame in plugin:"), std::string::npos);
+  }
+  const auto sgConnection = host.records("ShotgunConnectionError: Connection failed: refused (curl 7)");
+  ASSERT_EQ(sgConnection.size(), 1u);
+  EXPECT_EQ(sgConnection[0].logger, "plugin.transient.sg_connection");
+
+  plugin->reset();
+  // Leave the interpreter as the other tests expect it: no shotgun_api3.
+  auto cleanup =
+      loader->load(writePlugin(dir, "cleanup",
+                               "import sys\nsys.path.remove(" + std::string("'") + packages.path().string() +
+                                   "')\nsys.modules.pop('shotgun_api3')\n"
+                                   "def registerCallbacks(reg):\n    pass\n"),
+                   host.context());
+  EXPECT_TRUE(cleanup.has_value()) << errorOf(cleanup);
 }
 
 }  // namespace

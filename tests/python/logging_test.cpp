@@ -117,5 +117,61 @@ def registerCallbacks(reg):
   EXPECT_FALSE(files->get("plugin.quiet")->enabled(core::LogLevel::Debug));
 }
 
+TEST(PythonLogging, SetLevelReachesTheDaemonsLoggersAtOnce) {
+  TempDir dir;
+  TempDir logDir;
+  logging::LogSettings logSettings;
+  logSettings.logMode = 1;
+  logSettings.logPath = logDir.path();
+  logSettings.level = core::LogLevel::Info;
+  auto factory = logging::FileLogFactory::create(logSettings);
+  ASSERT_TRUE(factory.has_value()) << factory.error().message;
+  auto files = *factory;
+  PythonSettings settings;
+  settings.level = core::LogLevel::Info;
+  settings.setLogLevel = [files](const std::string& name, core::LogLevel level) {
+    files->setLevel(name, level);
+  };
+  auto loader = makeLoader(settings);
+  HostContext context{files, nullptr, false};
+
+  // Neither plugin ever logs: the daemon's own DEBUG lines on its loggers (`Dispatching event N to
+  // callback X.`) must follow the level all the same.
+  auto plugin = loader->load(writePlugin(dir, "silent_debug", R"PY(
+import logging
+
+def cb(sg, logger, event, args):
+    pass
+
+def registerCallbacks(reg):
+    reg.logger.setLevel(logging.DEBUG)
+    reg.registerCallback("sgeventd", "sim-key", cb)
+)PY"),
+                             context);
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  EXPECT_TRUE(files->get("plugin.silent_debug")->enabled(core::LogLevel::Debug));
+  EXPECT_TRUE(files->get("plugin.silent_debug.cb")->enabled(core::LogLevel::Debug));
+
+  auto callbackLevel = loader->load(writePlugin(dir, "callback_level", R"PY(
+import logging
+
+def cb(sg, logger, event, args):
+    logger.setLevel(logging.WARNING if event["id"] == 2 else logging.DEBUG)
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb)
+)PY"),
+                                    context);
+  ASSERT_TRUE(callbackLevel.has_value()) << errorOf(callbackLevel);
+  EXPECT_FALSE(files->get("plugin.callback_level.cb")->enabled(core::LogLevel::Debug));
+  ASSERT_TRUE((*callbackLevel)->invoke(0, makeEvent(1), {}).ok());
+  EXPECT_TRUE(files->get("plugin.callback_level.cb")->enabled(core::LogLevel::Debug));
+  EXPECT_FALSE(files->get("plugin.callback_level")->enabled(core::LogLevel::Debug));  // only the callback's
+  // Raising it again is mirrored too, as the original's lines went through this very logger.
+  ASSERT_TRUE((*callbackLevel)->invoke(0, makeEvent(2), {}).ok());
+  EXPECT_FALSE(files->get("plugin.callback_level.cb")->enabled(core::LogLevel::Info));
+  EXPECT_TRUE(files->get("plugin.callback_level.cb")->enabled(core::LogLevel::Warning));
+}
+
 }  // namespace
 }  // namespace sgeventd::plugins::python

@@ -2,6 +2,8 @@
 
 #include "shotgrid/client.h"
 #include "shotgrid/datetime.h"
+#include "shotgrid/event_codec.h"
+#include "stub_server.h"
 
 namespace sgeventd::shotgrid {
 namespace {
@@ -114,6 +116,42 @@ TEST(EventFromJson, RecordWithoutIntegerIdIsAnError) {
        {R"({"event_type": "x"})", R"({"id": "5"})", R"({"id": 5.5})", R"({"id": null})", "[1]", "null"}) {
     EXPECT_FALSE(eventFromJson(Json::parse(bad)).has_value()) << bad;
   }
+}
+
+TEST(EventFromRecord, OrderedRecordKeepsTheKeyOrderOfTheReply) {
+  const std::string text =
+      R"({"type":"EventLogEntry","id":12,"event_type":"Shotgun_Task_Change","attribute_name":"content",)"
+      R"("meta":{"type":"attribute_change","old_value":"a","new_value":"b"},)"
+      R"("entity":{"type":"Task","id":7,"name":"Anim"},"user":null,"project":null,"session_uuid":null,)"
+      R"("created_at":"2024-01-02T03:04:05Z"})";
+  auto e = eventFromRecord(nlohmann::ordered_json::parse(text));
+  ASSERT_TRUE(e.has_value()) << e.error().message;
+  EXPECT_EQ(e->json, text);  // byte for byte: nothing re-sorted, nested objects included
+  EXPECT_EQ(e->metaJson, R"({"type":"attribute_change","old_value":"a","new_value":"b"})");
+  EXPECT_EQ(e->entity->name, "Anim");
+  EXPECT_EQ(e->attributeName, "content");
+  EXPECT_EQ(e->createdAt, parseDateTime("2024-01-02T03:04:05Z"));
+}
+
+TEST(EventFromRecord, FindEventsKeepsTheSitesKeyOrder) {
+  testing::StubServer server;
+  // Not the sorted order, nor eventFields()' order: whatever the site sends is what plugins get.
+  const std::string record =
+      R"({"type":"EventLogEntry","id":101,"created_at":"2024-01-02T03:04:05Z","event_type":"Shotgun_Shot_New",)"
+      R"("entity":{"type":"Shot","id":3,"name":"s"},"attribute_name":null,"meta":{"type":"new_entity"},)"
+      R"("user":{"type":"ApiUser","id":1,"name":"daemon"},"project":null,"session_uuid":"u"})";
+  server.push(testing::StubReply{200, R"({"results":{"entities":[)" + record + R"(],"paging_info":{}}})"});
+  ClientOptions options;
+  options.server = server.url();
+  options.auth = {"daemon", "key", std::nullopt, std::nullopt};
+  options.retry.maxAttempts = 1;
+  Client client(options);
+  auto events = client.findEvents(Json::parse(R"([["id","greater_than",100]])"), 500);
+  ASSERT_TRUE(events.has_value()) << events.error().describe();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].json, record);
+  EXPECT_EQ((*events)[0].entity->id, 3);
+  EXPECT_EQ((*events)[0].user->name, "daemon");
 }
 
 TEST(EventFields, AreTheOriginalDaemonsFields) {

@@ -24,6 +24,8 @@ void rollUp(const sdk::Event& event, sdk::Logger& log, sdk::Connection& sg, cons
   if (!task || task->type != "Task" || !meta.is_object() || meta.value("new_value", sdk::Json()) != kFinal) {
     return;
   }
+  // value() throws sdk::CallError on a failed call: a transient one (the site busy or unreachable) makes
+  // the daemon retry the event later, any other fails the callback.
   const sdk::Json found = sg.findOne("Task", {{"id", "is", task->id}}, {"entity"}).value();
   if (found.is_null() || !found.contains("entity") || !found["entity"].is_object()) {
     log.debug("Task ", task->id, " has no entity; nothing to roll up");

@@ -3,6 +3,7 @@
 // the global namespace because the C header declares them there.
 #include <sgeventd/plugin.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -35,6 +36,8 @@ struct sgeventd_connection {
   std::unique_ptr<sgeventd::shotgrid::Client> client;  // null when the host has no ClientFactory
   std::string result;
   std::string error;
+  // The API version the plugin was built for: SGEVENTD_RETRY is only reported to version 2 and later.
+  std::uint32_t apiVersion = SGEVENTD_PLUGIN_API_VERSION;
 };
 
 namespace sgeventd::plugins::native {

@@ -110,7 +110,8 @@ sgeventd_status finish(sgeventd_connection* sg, const shotgrid::Result<Json>& re
   if (outError != nullptr) {
     *outError = sg->error.c_str();
   }
-  return SGEVENTD_ERROR;
+  // Version 1 knew only OK and ERROR; its plugins keep getting exactly that.
+  return result.error().transient() && sg->apiVersion >= 2 ? SGEVENTD_RETRY : SGEVENTD_ERROR;
 }
 
 sgeventd_status refuse(sgeventd_connection* sg, std::string message, const char** outError) {

@@ -2,6 +2,8 @@
 
 #include <sgeventd/plugin.h>
 
+#include <cstdint>
+#include <string>
 #include <system_error>
 
 #include "plugins/native/native_plugin.h"
@@ -11,6 +13,19 @@ namespace {
 
 constexpr int kLoad = static_cast<int>(LoadErrorKind::Load);
 constexpr int kMissingEntry = static_cast<int>(LoadErrorKind::MissingEntry);
+
+// Every version since 1 only added meanings (SGEVENTD_RETRY) to the same structures, so a plugin built
+// for any of them loads; the struct_size checks guard the layout.
+constexpr std::uint32_t kOldestApiVersion = 1;
+
+std::string supportedVersions() {
+  constexpr std::uint32_t newest = SGEVENTD_PLUGIN_API_VERSION;
+  if (kOldestApiVersion == newest) {
+    return "version " + std::to_string(newest);
+  }
+  return "versions " + std::to_string(kOldestApiVersion) +
+         (newest == kOldestApiVersion + 1 ? " and " : " to ") + std::to_string(newest);
+}
 
 }  // namespace
 
@@ -69,18 +84,16 @@ Expected<PluginPtr> NativeLoader::load(const PluginId& id, const HostContext& co
   if (descriptor == nullptr) {
     return fail(SGEVENTD_PLUGIN_ENTRY_NAME "() returned no descriptor", kLoad);
   }
-  if (descriptor->api_version != SGEVENTD_PLUGIN_API_VERSION) {
+  if (descriptor->api_version < kOldestApiVersion || descriptor->api_version > SGEVENTD_PLUGIN_API_VERSION) {
     return fail("the plugin was built for sgeventd plugin API version " +
-                    std::to_string(descriptor->api_version) + "; this daemon supports version " +
-                    std::to_string(SGEVENTD_PLUGIN_API_VERSION) +
-                    ". Rebuild it against this daemon's include/sgeventd/plugin.h.",
+                    std::to_string(descriptor->api_version) + "; this daemon supports " +
+                    supportedVersions() + ". Rebuild it against this daemon's include/sgeventd/plugin.h.",
                 kLoad);
   }
   if (descriptor->struct_size < sizeof(sgeventd_plugin_descriptor)) {
     return fail("the plugin descriptor is " + std::to_string(descriptor->struct_size) +
-                    " bytes; API version " + std::to_string(SGEVENTD_PLUGIN_API_VERSION) +
-                    " needs at least " + std::to_string(sizeof(sgeventd_plugin_descriptor)) +
-                    " (a corrupt or mismatched build)",
+                    " bytes; API version " + std::to_string(descriptor->api_version) + " needs at least " +
+                    std::to_string(sizeof(sgeventd_plugin_descriptor)) + " (a corrupt or mismatched build)",
                 kLoad);
   }
   if (descriptor->register_callbacks == nullptr) {

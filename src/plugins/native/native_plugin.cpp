@@ -37,6 +37,7 @@ Expected<PluginPtr> NativePlugin::create(PluginId id, std::shared_ptr<NativeLibr
   RegistrationState state;
   state.id = &plugin->id_;
   state.context = &context;
+  state.apiVersion = descriptor->api_version;
   sgeventd_registrar reg = makeRegistrar(state, plugin->pluginLogger_, plugin->id_.name.c_str());
 
   sgeventd_status status = SGEVENTD_ERROR;
@@ -96,13 +97,25 @@ InvokeResult NativePlugin::invoke(std::size_t index, const core::Event& event, D
   if (status == SGEVENTD_OK) {
     return {};
   }
-  std::string message = handle.errorSet ? handle.error : std::string("the callback returned an error");
+  // RETRY exists since version 2; any other value (or RETRY from a version-1 build) is an error.
+  const bool retry = status == SGEVENTD_RETRY && descriptor_->api_version >= 2;
+  std::string message = handle.errorSet ? handle.error
+                        : retry         ? std::string("the callback asked for a retry")
+                                        : std::string("the callback returned an error");
   try {
-    callback.logger.logger->critical("An error occured processing an event.\n\n" + message);
+    if (retry) {
+      // The daemon retries it, so no CRITICAL (and no email) per attempt; see InvokeResult.
+      callback.logger.logger->warning(
+          "A transient error occurred processing an event; the daemon retries these as its retry policy "
+          "allows.\n\n" +
+          message);
+    } else {
+      callback.logger.logger->critical("An error occured processing an event.\n\n" + message);
+    }
   } catch (...) {
     // The outcome carries the message even if the log sink failed.
   }
-  return InvokeResult::error(std::move(message));
+  return InvokeResult::failure(retry ? InvokeStatus::Retry : InvokeStatus::Error, std::move(message));
 }
 
 std::string NativePlugin::description() const {

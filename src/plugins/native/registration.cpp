@@ -84,6 +84,7 @@ sgeventd_status registerCallback(sgeventd_registrar* reg, const sgeventd_callbac
     callback->fn = spec->callback;
     callback->logger.logger = state.context->logs->get("plugin." + state.id->name + "." + name);
     callback->connection.client = std::move(*client);
+    callback->connection.apiVersion = state.apiVersion;
     state.callbacks.push_back(std::move(callback));
     return SGEVENTD_OK;
   } catch (const std::exception& error) {

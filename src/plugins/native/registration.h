@@ -2,6 +2,7 @@
 // registerCallbacks(reg) on the daemon side: the registrar's C functions and what they fill in.
 #include <sgeventd/plugin.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@ struct NativeCallback {
 struct RegistrationState {
   const PluginId* id = nullptr;
   const HostContext* context = nullptr;
+  std::uint32_t apiVersion = SGEVENTD_PLUGIN_API_VERSION;  // the descriptor's: given to each connection
   std::vector<std::unique_ptr<NativeCallback>> callbacks;
   std::optional<EmailSetting> emails;
   std::vector<std::string> refusals;       // register_callback / set_emails calls the daemon refused

@@ -6,15 +6,21 @@ facade over the daemon's C++ ShotGrid client, for sites without shotgun_api3 ins
 """
 
 import datetime
+import errno
+import http.client
 import importlib.machinery
 import importlib.util
 import json
 import logging
 import pprint
 import re
+import socket
+import ssl
 import sys
 import traceback
 import types
+import urllib.error
+import xmlrpc.client
 
 import _sgeventd
 
@@ -96,8 +102,15 @@ shotgun_module = types.ModuleType(
     "sgeventd_shotgun", "shotgun_api3-compatible connection over sgeventd's C++ ShotGrid client.")
 
 
+def _transient_http_status(status):
+    """429 (too many requests) and 5xx (the site is down, busy or restarting) pass; other statuses stay."""
+    return status == 429 or (isinstance(status, int) and 500 <= status <= 599)
+
+
 class ShotgunError(Exception):
     """Base for the errors this connection raises (shotgun_api3.ShotgunError)."""
+
+    transient = False  # True: a passing condition (network, timeout, busy site); the daemon retries
 
 
 class Fault(ShotgunError):
@@ -122,8 +135,27 @@ class ProtocolError(ShotgunError):
         self.errmsg = errmsg
         self.headers = headers or {}
 
+    @property
+    def transient(self):
+        return _transient_http_status(self.errcode)
+
     def __str__(self):
         return "<ProtocolError for %s: %s %s>" % (self.url, self.errcode, self.errmsg)
+
+
+# The connection failures shotgun_api3 lets through are socket errors; these are ShotgunErrors too, so
+# `except ShotgunError` keeps catching them, and `except ConnectionError` / `except socket.timeout` (code
+# written for shotgun_api3) catches them as well.
+class ShotgunConnectionError(ShotgunError, ConnectionError):
+    """The site could not be reached or the connection broke (refused, reset, DNS, TLS)."""
+
+    transient = True
+
+
+class ShotgunTimeoutError(ShotgunError, TimeoutError):
+    """The site did not answer in time."""
+
+    transient = True
 
 
 def _raise_client_error(kind, message, fault_code, http_status, url):
@@ -133,6 +165,10 @@ def _raise_client_error(kind, message, fault_code, http_status, url):
         raise Fault(message, fault_code)
     if kind == "protocol":
         raise ProtocolError(url, http_status, message)
+    if kind == "connection":
+        raise ShotgunConnectionError(message)
+    if kind == "timeout":
+        raise ShotgunTimeoutError(message)
     if kind == "invalid_argument":
         raise ValueError(message)
     raise ShotgunError(message)
@@ -248,7 +284,8 @@ class Shotgun(object):
         pass
 
 
-for _cls in (ShotgunError, Fault, AuthenticationFault, ProtocolError, Shotgun):
+for _cls in (ShotgunError, Fault, AuthenticationFault, ProtocolError, ShotgunConnectionError,
+             ShotgunTimeoutError, Shotgun):
     _cls.__module__ = "sgeventd_shotgun"
     setattr(shotgun_module, _cls.__name__, _cls)
 shotgun_module.decode = decode
@@ -294,12 +331,32 @@ logging.getLogger().addHandler(_handler)
 _configured_loggers = set()
 
 
+def _mirror_set_level(logger):
+    """A plugin's logger.setLevel(...) reaches the daemon's logger of the same name at once.
+
+    The daemon writes its own lines for a plugin (e.g. DEBUG `Dispatching event N to callback X.`) on
+    plugin.<name>, where the original wrote them through this very Python logger; without this, a level
+    set in registerCallbacks took effect there only once the plugin logged something itself.
+    """
+    if "setLevel" in vars(logger):
+        return  # already hooked (a reload, or a second plugin folder with the same plugin name)
+    set_level = type(logger).setLevel  # the class's own, so a custom Logger class keeps its behaviour
+
+    def setLevel(level):
+        set_level(logger, level)
+        # A NOTSET logger follows its parent: the daemon's gets the level it now ends up with.
+        _sgeventd.mirror_level(logger.name, _daemon_level(logger.getEffectiveLevel()))
+
+    logger.setLevel = setLevel
+
+
 def configure_plugin_logger(name, level):
     """plugin.<name> gets the configured level once per process, so a plugin's setLevel survives reloads."""
     logger = logging.getLogger("plugin." + name)
     if logger.name not in _configured_loggers:
         _configured_loggers.add(logger.name)
         logger.setLevel(level)
+        _mirror_set_level(logger)  # after the configured level: only the plugin's own calls are mirrored
     return logger
 
 
@@ -383,6 +440,7 @@ class Registrar(object):
         entry.args = args
         entry.stop_on_error = bool(stopOnError)
         entry.logger = logging.getLogger("plugin.%s.%s" % (self._plugin.name, entry.name))
+        _mirror_set_level(entry.logger)
         self._plugin.callbacks.append(entry)
 
 
@@ -420,15 +478,85 @@ def _format_locals(frame_locals):
         return "<the local variables could not be formatted: %r>" % (error,)
 
 
+# ---------------------------------------------------------------------------------------------------
+# Which callback exceptions are transient: a passing network or server condition, worth a retry. The
+# daemon retries those (InvokeStatus::Retry); any other exception is a plain failure, as in the original.
+
+# OSError numbers of network trouble that Python raises as plain OSError (not a ConnectionError).
+_TRANSIENT_ERRNOS = frozenset(
+    getattr(errno, name) for name in ("ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT",
+                                      "EHOSTUNREACH", "EHOSTDOWN", "ENETUNREACH", "ENETDOWN", "ENETRESET")
+    if hasattr(errno, name))
+
+# socket.timeout is TimeoutError since 3.10; gaierror/herror are name lookups. A certificate that does
+# not verify is a configuration error, not a passing condition, so SSLCertVerificationError is left out.
+_TRANSIENT_OS_ERRORS = (ConnectionError, TimeoutError, socket.timeout, socket.gaierror, socket.herror)
+
+
+def _is_protocol_error(error):
+    """shotgun_api3.ProtocolError: xmlrpc's class in the real package; whatever the package defines else."""
+    if isinstance(error, xmlrpc.client.ProtocolError):
+        return True
+    api3 = sys.modules.get("shotgun_api3")
+    cls = getattr(api3, "ProtocolError", None) if api3 is not None else None
+    return isinstance(cls, type) and isinstance(error, cls)
+
+
+def _is_httplib2_unreachable(error):
+    # shotgun_api3 speaks HTTP through its bundled httplib2, which reports a failed name lookup with its
+    # own ServerNotFoundError (not an OSError).
+    return any(cls.__name__ == "ServerNotFoundError" and "httplib2" in cls.__module__
+               for cls in type(error).__mro__)
+
+
+def is_transient(error):
+    """Whether a callback's exception is worth a retry: connection errors, timeouts, HTTP 429 and 5xx."""
+    if not isinstance(error, Exception):
+        return False  # KeyboardInterrupt, SystemExit, GeneratorExit: the plugin's failure, never transient
+    if isinstance(error, ShotgunError):
+        return bool(error.transient)
+    if _is_protocol_error(error):
+        # xmlrpc's ProtocolError carries the HTTP status as errcode; without one, the status is unknown
+        # and shotgun_api3 raises it for HTTP failures only, so it counts as a passing one.
+        return _transient_http_status(getattr(error, "errcode", 500))
+    if isinstance(error, urllib.error.HTTPError):
+        return _transient_http_status(error.code)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return False
+    if isinstance(error, (ssl.SSLError, urllib.error.URLError) + _TRANSIENT_OS_ERRORS):
+        return True
+    if isinstance(error, http.client.HTTPException):
+        return not isinstance(error, http.client.InvalidURL)  # a broken exchange, not a bad request
+    if isinstance(error, OSError):
+        return error.errno in _TRANSIENT_ERRNOS
+    return _is_httplib2_unreachable(error)
+
+
 def run_callback(entry, event, use_session_uuid):
-    """Runs one callback; returns None, or the traceback text after logging it at CRITICAL."""
+    """Runs one callback; returns None, or (transient, traceback text) after logging the failure.
+
+    A plain failure is logged at CRITICAL with the outer plugin frame's locals, as the original does; a
+    transient one at WARNING, since the daemon retries it (and an email per attempt would flood).
+    """
     try:
         if use_session_uuid and entry.sg is not None:
             entry.sg.set_session_uuid(event.get("session_uuid"))
         entry.function(entry.sg, entry.logger, event, entry.args)
         return None
-    except BaseException:  # KeyboardInterrupt and SystemExit too: a plugin's failure, not the daemon's
+    except BaseException as error:  # KeyboardInterrupt and SystemExit too: a plugin's failure, not the daemon's
         text = traceback.format_exc()
+        try:
+            transient = is_transient(error)
+        except BaseException:  # an exception class whose attributes raise: not one we know
+            transient = False
+        if transient:
+            try:
+                entry.logger.warning(
+                    "A transient error occurred processing an event; the daemon retries these as its retry "
+                    "policy allows.\n\n%s", text)
+            except BaseException:
+                pass
+            return (True, text)
         tb = sys.exc_info()[2]
         # The outermost plugin frame is the one after this function's; none when the call itself failed.
         frame_locals = tb.tb_next.tb_frame.f_locals if tb is not None and tb.tb_next is not None else {}
@@ -439,4 +567,4 @@ def run_callback(entry, event, use_session_uuid):
                 "plugin:\n\n%s", text, _format_locals(frame_locals))
         except BaseException:
             pass
-        return text
+        return (False, text)

@@ -8,7 +8,8 @@
 namespace sgeventd::plugins::python {
 namespace {
 
-using Json = nlohmann::json;
+// Ordered, so a plugin iterating the event sees the keys in the order the site sends them.
+using Json = nlohmann::ordered_json;
 
 Json entityJson(const std::optional<core::EntityRef>& entity) {
   if (!entity) {
@@ -36,15 +37,16 @@ EmailSetting toEmails(py::handle setting) {
 }  // namespace
 
 std::string eventJson(const core::Event& event) {
+  // The order of shotgrid::eventFields(), which is how the site answers the daemon's event query.
   Json out = {{"type", "EventLogEntry"}, {"id", event.id}, {"event_type", event.eventType}};
   out["attribute_name"] = event.attributeName ? Json(*event.attributeName) : Json(nullptr);
+  Json meta = Json::parse(event.metaJson, nullptr, false);
+  out["meta"] = meta.is_discarded() ? Json(nullptr) : std::move(meta);
   out["entity"] = entityJson(event.entity);
   out["user"] = entityJson(event.user);
   out["project"] = entityJson(event.project);
   out["session_uuid"] = event.sessionUuid ? Json(*event.sessionUuid) : Json(nullptr);
   out["created_at"] = event.createdAt ? Json(shotgrid::formatDateTime(*event.createdAt)) : Json(nullptr);
-  Json meta = Json::parse(event.metaJson, nullptr, false);
-  out["meta"] = meta.is_discarded() ? Json(nullptr) : meta;
   return out.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
@@ -115,7 +117,10 @@ InvokeResult PythonPlugin::invoke(std::size_t index, const core::Event& event, D
       if (result.is_none()) {
         return {};
       }
-      return InvokeResult::error(result.cast<std::string>());
+      // (transient, traceback), already logged by the bootstrap with the level that fits.
+      const bool transient = result[py::int_(0)].cast<bool>();
+      return InvokeResult::failure(transient ? InvokeStatus::Retry : InvokeStatus::Error,
+                                   result[py::int_(1)].cast<std::string>());
     } catch (const py::error_already_set& error) {
       // Only the bootstrap's own machinery gets here (e.g. an event that is not JSON).
       failure = error.what();
