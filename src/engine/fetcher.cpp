@@ -177,12 +177,7 @@ void Fetcher::recheckGapsOnce() {
 
 void Fetcher::expireGapsOnce() {
   for (const auto& r : gaps_.expire(clock_->now())) {
-    if (r.first == r.last) {
-      log_->warning(fmt::format("Timeout elapsed on backlog event id {}.", r.first));
-    } else {
-      log_->warning(fmt::format("Timeout elapsed on backlog event ids {}-{} ({} ids never committed).", r.first,
-                                r.last, r.last - r.first + 1));
-    }
+    log_->warning(expiredLine(r));
   }
   openGaps_->set(static_cast<double>(gaps_.openIdCount()));
 }

@@ -7,6 +7,14 @@ constexpr std::size_t kSettledKept = 10000;  // ranges; a site skips ids rarely
 
 }  // namespace
 
+std::string expiredLine(const GapRange& r) {
+  if (r.first == r.last) {
+    return "Timeout elapsed on backlog event id " + std::to_string(r.first) + ".";
+  }
+  return "Timeout elapsed on backlog event ids " + std::to_string(r.first) + "-" + std::to_string(r.last) + " (" +
+         std::to_string(r.last - r.first + 1) + " ids never committed).";
+}
+
 std::vector<GapRange> GapTracker::observe(std::int64_t first, std::int64_t last,
                                           std::optional<TimePoint> nextCreatedAt, TimePoint now) {
   std::lock_guard lock(mutex_);
@@ -29,9 +37,10 @@ std::vector<GapRange> GapTracker::observe(std::int64_t first, std::int64_t last,
   if (settled_.size() > kSettledKept) {
     settled_.dropLowest(settled_.size() - kSettledKept);
   }
-  if (log_ && !expired.empty()) {
-    log_->warning("Timeout elapsed on backlog event " + std::string(expired.size() == 1 && expired[0].first == expired[0].last ? "id " : "ids ") +
-                  describeRanges(expired) + " (past its deadline when first seen; treated as never committed).");
+  for (const auto& r : expired) {
+    if (log_) {
+      log_->warning(expiredLine(r) + " It was past its deadline when first seen.");
+    }
   }
   return open_.covered(first, last);
 }

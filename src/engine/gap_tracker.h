@@ -5,12 +5,17 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/log.h"
 #include "engine/range_set.h"
 
 namespace sgeventd::engine {
+
+// The one WARNING that declares a range expired: "Timeout elapsed on backlog event id 31." or "... ids
+// 31-33 (3 ids never committed)."
+std::string expiredLine(const GapRange& range);
 
 class GapTracker {
  public:

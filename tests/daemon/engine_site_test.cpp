@@ -37,6 +37,12 @@ class FixedPluginSource final : public engine::PluginSource {
     std::lock_guard lock(mutex_);
     slots_.push_back({plugin->id(), plugin, "", "", next_++});
   }
+  // A file whose every load fails: a slot with no plugin, the same generation until it changes.
+  void addBroken(const std::string& name, const std::string& error) {
+    std::lock_guard lock(mutex_);
+    plugins::PluginId id{"/plugins", name, "/plugins/" + name + ".py"};
+    slots_.push_back({id, nullptr, error, "", next_++});
+  }
   void replace(const std::string& name, plugins::PluginPtr plugin) {
     std::lock_guard lock(mutex_);
     for (auto& s : slots_) {
@@ -80,6 +86,7 @@ class EngineSiteTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
+  shotgrid::EventReaderPtr reader() { return client(); }
   std::unique_ptr<shotgrid::Client> client() {
     shotgrid::ClientOptions o;
     o.server = "http://127.0.0.1:" + std::to_string(server_->port());
@@ -344,6 +351,92 @@ TEST_F(EngineSiteTest, RestartResumesAtTheCheckpointAndNewPluginsStartAtTheHead)
   ASSERT_TRUE(waitUntil([&] { return seen("a").size() == 11 && seen("b").size() == 1; }));
   EXPECT_EQ(seen("a"), range(1, 11));
   EXPECT_EQ(seen("b"), std::vector<std::int64_t>{11});
+  fresh.request();
+  engine_->stop();
+  engine_.reset();
+}
+
+TEST_F(EngineSiteTest, ALoadErrorIsLoggedOncePerVersionOfTheFileNotOnEveryRescan) {
+  addPlugin("a");
+  source_.addBroken("broken", "Traceback: SyntaxError");
+  startEngine(options());
+  for (int i = 0; i < 8; ++i) {
+    engine_->refreshPlugins(false);
+  }
+  EXPECT_EQ(logs_->sink().count("Plugin broken is inactive"), 1u);
+  engine_->refreshPlugins(true);  // SIGHUP: a new load attempt, logged again
+  EXPECT_EQ(logs_->sink().count("Plugin broken is inactive"), 2u);
+}
+
+TEST_F(EngineSiteTest, ControlRequestsAreCheckedAndApplied) {
+  addPlugin("a");
+  startEngine(options());
+  site_->appendSyntheticEvents(5);
+  ASSERT_TRUE(waitUntil([&] { return seen("a").size() == 5; }));
+  using Action = engine::ControlRequest::Action;
+  auto refused = [&](engine::ControlRequest r, engine::ControlError code) {
+    auto result = engine_->control(r);
+    EXPECT_FALSE(result);
+    if (!result) {
+      EXPECT_EQ(result.error().code, static_cast<int>(code)) << result.error().message;
+    }
+  };
+  refused({Action::Disable, "nobody"}, engine::ControlError::NotFound);
+  refused({Action::SetCursor, "a", -1}, engine::ControlError::BadRequest);
+  refused({Action::SetCursor, "a", 10'000}, engine::ControlError::BadRequest);
+  refused({Action::Replay, "a", 0, 12345}, engine::ControlError::NotFound);
+  EXPECT_EQ(seen("a").size(), 5u);  // a refused request changed nothing
+
+  ASSERT_TRUE(engine_->control({Action::Disable, "a"}));
+  ASSERT_TRUE(waitUntil([&] { return !engine_->status().plugins.at(0).active; }));
+  site_->appendSyntheticEvents(2);
+  engine_->pollNow();
+  ASSERT_TRUE(waitUntil([&] { return engine_->head() == 7; }));
+  EXPECT_EQ(seen("a").size(), 5u);
+  ASSERT_TRUE(engine_->control({Action::Enable, "/plugins::a"}));  // by key works too
+  ASSERT_TRUE(waitUntil([&] { return seen("a").size() == 7; }));
+  ASSERT_TRUE(engine_->control({Action::SetCursor, "a", 3}));  // rewind: 4..7 again
+  ASSERT_TRUE(waitUntil([&] { return seen("a").size() == 11; }));
+  EXPECT_EQ(seen("a"), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7}));
+  auto checkpoint = store_->loadCheckpoint("/plugins", "a");
+  ASSERT_TRUE(checkpoint && *checkpoint);
+  EXPECT_EQ((*checkpoint)->cursor, 7);
+}
+
+TEST_F(EngineSiteTest, ADeactivatedPluginStaysDeactivatedAfterARestartAndAFailureCanBeReplayed) {
+  auto bad = addPlugin("bad");
+  bad->setBehaviour([](const core::Event& e) -> plugins::InvokeResult {
+    return e.id == 2 ? plugins::InvokeResult::error("Traceback: boom") : plugins::InvokeResult{};
+  });
+  startEngine(options());
+  site_->appendSyntheticEvents(4);
+  ASSERT_TRUE(waitUntil([&] {
+    auto s = engine_->status().plugins;
+    return !s.empty() && s[0].state == engine::MemberState::Deactivated;
+  }));
+  shutdown_.request();
+  engine_->stop();
+  engine_.reset();
+  core::Shutdown fresh;
+  engine_ = std::make_unique<engine::Engine>(
+      options(), engine::EngineDeps{*store_, logs_, core::systemClock(), fresh, [this] { return reader(); },
+                                    source_, {}});
+  ASSERT_TRUE(engine_->start());
+  site_->appendSyntheticEvents(1);
+  ASSERT_TRUE(waitUntil([&] { return engine_->head() == 5; }));
+  ASSERT_TRUE(waitUntil([&] { return !engine_->status().plugins.empty(); }));
+  EXPECT_EQ(engine_->status().plugins[0].state, engine::MemberState::Deactivated);
+  EXPECT_EQ(seen("bad"), (std::vector<std::int64_t>{1, 2}));  // nothing ran after the restart
+  // The recorded failure holds its event: a replay runs it through the callback without the site.
+  auto failures = store_->failures(std::string("bad"), 1);
+  ASSERT_TRUE(failures && !failures->empty());
+  ASSERT_TRUE(engine_->control({engine::ControlRequest::Action::Replay, "bad", 0, failures->front().id}));
+  ASSERT_TRUE(waitUntil([&] { return seen("bad").size() == 3; }));
+  EXPECT_EQ(seen("bad").back(), 2);
+  bad->setBehaviour({});
+  ASSERT_TRUE(engine_->control({engine::ControlRequest::Action::Enable, "bad"}));
+  ASSERT_TRUE(waitUntil([&] { return seen("bad").size() == 7; }));
+  EXPECT_EQ(seen("bad"), (std::vector<std::int64_t>{1, 2, 2, 2, 3, 4, 5}));
   fresh.request();
   engine_->stop();
   engine_.reset();

@@ -89,7 +89,7 @@ TEST(GapTracker, AGapPastItsDeadlineAtFirstSightIsDeclaredExpiredOnce) {
   GapTracker g(300s, logs->get("engine"));
   EXPECT_TRUE(g.observe(31, 31, kT0, kT0 + 301s).empty());
   EXPECT_TRUE(g.observe(31, 31, kT0, kT0 + 302s).empty());
-  EXPECT_EQ(logs->sink().count("Timeout elapsed on backlog event id 31 "), 1u);
+  EXPECT_EQ(logs->sink().count("Timeout elapsed on backlog event id 31. It was past its deadline"), 1u);
   EXPECT_FALSE(g.isOpen(31));
 }
 
