@@ -43,6 +43,14 @@ plugins::InvokeResult Dispatcher::invoke(Member& m, std::size_t callback, const 
   return result;
 }
 
+void Dispatcher::reportGivenUp(Member& m, std::size_t callback, const plugins::InvokeResult& result) {
+  if (!result.transient() || !context_.logs) {
+    return;  // an Error was logged at CRITICAL, with its traceback, by the plugin side already
+  }
+  context_.logs->get("plugin." + m.id.name + "." + m.plugin->callbacks()[callback].name)
+      ->critical("An error occured processing an event.\n\n" + result.message);
+}
+
 void Dispatcher::deactivate(Member& m, const core::Event& event, std::size_t callback, int attempts,
                             const std::string& error) {
   const auto& cb = m.plugin->callbacks()[callback];
@@ -109,9 +117,11 @@ DispatchResult Dispatcher::dispatch(Member& m, const core::EventPtr& eventPtr, s
                                    m.failures.policy().attempts, decision.delay.count()));
         return DispatchResult::Waiting;
       case FailureDecision::Kind::Deactivate:
+        reportGivenUp(m, i, result);
         deactivate(m, event, i, attempt, result.message);
         return DispatchResult::Deactivated;
       case FailureDecision::Kind::Skip:
+        reportGivenUp(m, i, result);
         ++m.skipped;
         m.metrics.skipped->inc();
         m.log->error(

@@ -34,6 +34,7 @@ struct DispatchContext {
   store::StateStore& store;
   core::ClockPtr clock;
   core::LoggerPtr engineLog;
+  core::LogFactoryPtr logs;  // for plugin.<plugin>.<callback>
   std::function<void(const TimingRecord&)> timing;  // empty: no timing log
   LaneActivity* activity = nullptr;
 };
@@ -52,6 +53,9 @@ class Dispatcher {
  private:
   plugins::InvokeResult invoke(Member& member, std::size_t callback, const core::Event& event,
                                std::size_t memberIndex);
+  // A transient failure was logged by the plugin at WARNING only (a retried event must not e-mail each
+  // time); once it is given up on, the original's CRITICAL line goes out here.
+  void reportGivenUp(Member& member, std::size_t callback, const plugins::InvokeResult& result);
   void deactivate(Member& member, const core::Event& event, std::size_t callback, int attempts,
                   const std::string& error);
 

@@ -31,7 +31,7 @@ Lane::Lane(std::string name, LaneOptions options, LaneContext context)
       shutdownSubscription_(context_.shutdown.subscribe(waker_)),
       source_(context_.window, context_.makeReader, options_.batchSize, log_, context_.clock, name_,
               context_.metrics),
-      dispatcher_(DispatchContext{context_.store, context_.clock, log_, context_.timing, &activity_}),
+      dispatcher_(DispatchContext{context_.store, context_.clock, log_, context_.logs, context_.timing, &activity_}),
       checkpointer_(context_.store, context_.clock, options_.groupCommitEvery, log_, name_,
                     [this](std::chrono::milliseconds d) { return pause(d); }) {
   context_.window.subscribe(waker_);

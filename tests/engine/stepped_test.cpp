@@ -158,6 +158,21 @@ TEST_F(SteppedTest, AnOrdinaryErrorRunsOnceAndRetryOnDecides) {
   EXPECT_EQ(entries().size(), 1u);
 }
 
+TEST_F(SteppedTest, ATransientFailureGivenUpOnIsLoggedAtCriticalOnce) {
+  auto l = lane();
+  auto a = plugin({"cb"}, false);
+  a->setBehaviour([](const core::Event&) { return retry("HTTP 503: busy"); });
+  l->addMember(a->id(), a, "", Progress(10, {}), policy(2), 0);
+  window.append({event(11)}, 11);
+  l->step();
+  EXPECT_EQ(logs->sink().count("An error occured processing an event."), 0u);  // retried: no alarm yet
+  clock->advance(2s);
+  l->step();
+  EXPECT_EQ(entries().size(), 2u);
+  EXPECT_EQ(logs->sink().count("An error occured processing an event.\n\nHTTP 503: busy"), 1u);
+  EXPECT_EQ(store.checkpoint("/plugins::a").cursor, 11);
+}
+
 TEST_F(SteppedTest, AReloadResumesAtTheCallbackThatFailed) {
   auto l = lane();
   auto a = plugin({"first", "second"});
