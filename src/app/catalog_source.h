@@ -11,6 +11,7 @@ class CatalogSource final : public engine::PluginSource {
   std::vector<engine::PluginSlot> refresh(bool force) override {
     return force ? catalog_.forceReload() : catalog_.refresh();
   }
+  std::vector<engine::PluginSlot> reload(const std::string& key) override { return catalog_.reload(key); }
 
  private:
   plugins::PluginCatalog& catalog_;

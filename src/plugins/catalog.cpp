@@ -64,6 +64,28 @@ PluginCatalog::PluginCatalog(std::vector<PluginPath> paths, std::vector<PluginLo
 std::vector<PluginSlot> PluginCatalog::refresh() { return scan(false); }
 std::vector<PluginSlot> PluginCatalog::forceReload() { return scan(true); }
 
+std::vector<PluginSlot> PluginCatalog::reload(const std::string& key) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& collection : collections_) {
+      for (auto& [basename, entry] : collection.entries) {
+        if (entry.slot.id.key() != key) {
+          continue;
+        }
+        auto signature = fileSignature(entry.slot.id.path);
+        PluginLoader* loader = loaderFor(entry.slot.id.path);
+        if (!signature || loader == nullptr) {
+          break;  // gone from disk: the rescan below drops it
+        }
+        entry.signature = *signature;
+        load(entry, *loader, true);
+        return snapshot();
+      }
+    }
+  }
+  return refresh();
+}
+
 std::vector<PluginSlot> PluginCatalog::current() const {
   std::lock_guard lock(mutex_);
   return snapshot();

@@ -54,6 +54,9 @@ class PluginCatalog {
   std::vector<PluginSlot> refresh();
   // The same, reloading every file whether it changed or not (SIGHUP).
   std::vector<PluginSlot> forceReload();
+  // Loads the one plugin with this key (PluginId::key()) again, changed or not, by the same build,
+  // validate, swap rule; the set as of then. An unknown key, or a file gone from disk, is a plain refresh.
+  std::vector<PluginSlot> reload(const std::string& key);
   // The set as of the last refresh.
   std::vector<PluginSlot> current() const;
   // The folders to watch for changes (resolved, absolute).

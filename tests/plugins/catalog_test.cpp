@@ -177,6 +177,21 @@ TEST_F(CatalogTest, ForceReloadReloadsEverything) {
   EXPECT_EQ(loads_["b.py"], 2);
 }
 
+TEST_F(CatalogTest, ReloadOfOneKeyLoadsOnlyThatPlugin) {
+  writeFile(dir_.path() / "a.so", "x");
+  writeFile(dir_.path() / "b.py", "x");
+  auto catalog = makeCatalog({dir_.path()});
+  auto first = catalog.refresh();
+  auto second = catalog.reload(first[0].id.key());
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_NE(first[0].generation, second[0].generation);
+  EXPECT_EQ(first[1].generation, second[1].generation);
+  EXPECT_EQ(loads_["a.so"], 2);
+  EXPECT_EQ(loads_["b.py"], 1);
+  EXPECT_EQ(catalog.reload("no::such").size(), 2u);  // an unknown key is a plain rescan
+  EXPECT_EQ(loads_["b.py"], 1);
+}
+
 TEST_F(CatalogTest, RemovedFileDisappears) {
   writeFile(dir_.path() / "a.so", "x");
   writeFile(dir_.path() / "b.so", "x");
