@@ -3,6 +3,7 @@
 BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
 BENCH_BUILD_DIR ?= build-bench
+PACKAGE_BUILD_DIR ?= build-package
 JOBS           ?= $(shell nproc)
 CTEST_JOBS     ?= $(JOBS)
 DEMO_ARGS      ?=
@@ -10,14 +11,16 @@ DEMO_ARGS      ?=
 DEBIAN_PACKAGES := cmake ninja-build g++ make pkg-config python3 clang-format \
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libsqlite3-dev \
   libcli11-dev libcpp-httplib-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  pybind11-dev libpython3.11-dev python3-dev
+  pybind11-dev libpython3.11-dev python3-dev libsystemd-dev systemd
+# `make package` also needs dpkg-shlibdeps (dpkg-dev) and file (CPack's ELF detection).
+PACKAGE_DEBIAN_PACKAGES := dpkg-dev file
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test demo bench test-asan format format-check clean
+.PHONY: deps package-deps build test demo bench test-asan format format-check clean package package-test
 
-deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+deps package-deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES) $(if $(filter package-deps,$@),$(PACKAGE_DEBIAN_PACKAGES)); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing missing Debian packages:" $$missing; \
@@ -53,6 +56,20 @@ test-asan: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(CTEST_JOBS)
 
+# The Debian package, in its own build folder with the /usr prefix: $(PACKAGE_BUILD_DIR)/sgeventd_<version>_<arch>.deb.
+CCACHE := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+package: package-deps
+	cmake -S . -B $(PACKAGE_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+	  -DCMAKE_INSTALL_PREFIX=/usr -DSGEVENTD_BUILD_TESTS=OFF -DSGEVENTD_BUILD_BENCH=OFF $(CCACHE)
+	cmake --build $(PACKAGE_BUILD_DIR) -j $(JOBS)
+	cd $(PACKAGE_BUILD_DIR) && cpack -G DEB
+
+# The package on a fresh Debian root and in a container image (needs root or sudo, and the Debian mirror;
+# not part of `make test`). See packaging/package-test.sh.
+package-test: package
+	$(SUDO) packaging/package-test.sh $(PACKAGE_BUILD_DIR)
+
 format:
 	git ls-files '*.cpp' '*.h' '*.hpp' | xargs clang-format -i
 
@@ -60,4 +77,4 @@ format-check:
 	git ls-files '*.cpp' '*.h' '*.hpp' | xargs clang-format --dry-run --Werror
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(BENCH_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(BENCH_BUILD_DIR) $(PACKAGE_BUILD_DIR)

@@ -10,6 +10,8 @@ find_package(CLI11 REQUIRED)
 find_package(tl-expected REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(CppHttplib REQUIRED)
+# sd_notify(3) for Type=notify under systemd (Debian: libsystemd-dev).
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 if(SGEVENTD_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

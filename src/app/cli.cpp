@@ -8,7 +8,10 @@ namespace sgeventd::app {
 int run(int argc, char** argv) {
   // libcurl's global state must be set up before any thread exists.
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  CLI::App root{"sgeventd: a ShotGrid / Flow Production Tracking event daemon", "sgeventd"};
+  // The version is the CMake project's (SGEVENTD_VERSION), the one the package and the log's start line show.
+  CLI::App root{"sgeventd " SGEVENTD_VERSION ": a ShotGrid / Flow Production Tracking event daemon",
+                "sgeventd"};
+  root.set_version_flag("--version", "sgeventd " SGEVENTD_VERSION, "Print the version and exit");
   root.require_subcommand(1);
   CommandLine cl;
   cl.argv0 = argc > 0 ? argv[0] : "sgeventd";
@@ -16,6 +19,7 @@ int run(int argc, char** argv) {
   registerDaemonCommands(root, cl);
   registerCheckConfigCommand(root, cl);
   registerStateCommand(root, cl);
+  registerStatusCommand(root, cl);
   registerSimCommand(root, cl);
   registerSgCommand(root, cl);
   int code = 0;

@@ -24,6 +24,7 @@ void registerSimCommand(CLI::App& root, CommandLine& cl);          // sim_comman
 void registerSgCommand(CLI::App& root, CommandLine& cl);           // sg_command.cpp
 void registerCheckConfigCommand(CLI::App& root, CommandLine& cl);  // check_config_command.cpp
 void registerStateCommand(CLI::App& root, CommandLine& cl);        // state_command.cpp
+void registerStatusCommand(CLI::App& root, CommandLine& cl);       // status_command.cpp
 void registerDaemonCommands(
     CLI::App& root, CommandLine& cl);  // daemon_command.cpp: foreground|start|stop|restart|plugins|demo
 

@@ -10,6 +10,7 @@
 
 #include "app/catalog_source.h"
 #include "app/signal_thread.h"
+#include "app/systemd_notify.h"
 #include "core/clock.h"
 #include "core/shutdown.h"
 #include "engine/engine.h"
@@ -99,6 +100,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
   logSettings.logFile = std::filesystem::path(c.logFilePath).filename().string();
   logSettings.level = static_cast<core::LogLevel>(c.logLevel);
   logSettings.timingLog = c.timingLog;
+  logSettings.midnightRotation = c.midnightRotation;
   logSettings.foreground = options.foreground;
   auto logs = logging::FileLogFactory::create(logSettings);
   if (!logs) {
@@ -174,6 +176,8 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
           **store, *logs, core::systemClock(), shutdown,
           [&c] { return std::make_unique<shotgrid::Client>(clientOptions(c, c.scriptName, c.scriptKey)); },
           source, timing});
+  SystemdNotifier systemd;  // does nothing unless systemd started this process (Type=notify)
+  systemd.status("Starting: reading the state and asking the site for its newest event");
   if (auto started = engine.start(); !started) {
     if (shutdown.requested()) {
       log->info("Stopped before the site answered.");
@@ -185,6 +189,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
     return 1;
   }
   report(true, "running");
+  systemd.ready(serviceStatusLine(engine.status()));
 
   // Plugins are re-scanned every fetch interval (mtime and size, which works on NFS); inotify only
   // shortens the wait after a local change.
@@ -204,6 +209,17 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
     } else {
       shutdown.waitFor(slice);
     }
+    if (signals.takeReopenRequest()) {
+      for (const auto& failure : (*logs)->reopenFiles()) {
+        log->error("SIGUSR1: " + failure);
+      }
+      log->info("SIGUSR1: log files reopened.");
+    }
+    if (systemd.active()) {
+      // The watchdog hears from this loop only while the engine answers for its fetcher and lanes.
+      systemd.status(serviceStatusLine(engine.status()));
+      systemd.watchdog();
+    }
     const bool force = signals.takeReloadRequest();
     const auto now = std::chrono::steady_clock::now();
     if (shutdown.requested() || (!changed && !force && now - lastScan < c.fetchInterval)) {
@@ -212,9 +228,14 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
     lastScan = now;
     if (force) {
       log->info("SIGHUP: reloading every plugin.");
+      systemd.reloading();
     }
     engine.refreshPlugins(force);
+    if (force) {
+      systemd.ready(serviceStatusLine(engine.status()));
+    }
   }
+  systemd.stopping();
 
   log->info("Stopping: letting each plugin finish its current event.");
   // A callback that never returns must not keep the process alive past shutdown_timeout.

@@ -12,7 +12,7 @@ sigset_t handledSignals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGUSR1);  // our own wake-up at destruction
+  sigaddset(&set, SIGUSR1);  // reopen the log files; also our own wake-up at destruction
   return set;
 }
 
@@ -37,6 +37,8 @@ SignalThread::SignalThread(core::Shutdown& shutdown) : shutdown_(shutdown) {
         shutdown_.request(0);
       } else if (sig == SIGHUP) {
         reload_ = true;
+      } else if (sig == SIGUSR1 && !done_) {
+        reopen_ = true;
       }
     }
   });

@@ -117,7 +117,8 @@ inline constexpr const char* kConfigFileName = "shotgunEventDaemon.conf";
 Expected<DaemonConfig, std::vector<ConfigError>> loadDaemonConfig(const std::string& path,
                                                                   const Environment& env);
 
-// -c PATH, else $SGEVENTD_CONFIG, else the original's search order (next to the binary, /etc).
+// -c PATH, else $SGEVENTD_CONFIG, else the original's search order (next to the binary, /etc), then the
+// package's /etc/sgeventd.
 Expected<std::string, std::string> locateConfig(const std::optional<std::string>& cliPath,
                                                 const Environment& env, const std::string& argv0);
 

@@ -72,6 +72,7 @@ Expected<std::string, std::string> locateConfig(const std::optional<std::string>
     searched.push_back((*folder / kConfigFileName).string());
   }
   searched.push_back((fs::path("/etc") / kConfigFileName).string());
+  searched.push_back((fs::path("/etc/sgeventd") / kConfigFileName).string());  // the Debian package's
   for (const auto& candidate : searched) {
     if (isFile(candidate)) {
       return candidate;

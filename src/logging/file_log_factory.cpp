@@ -8,15 +8,34 @@ namespace {
 
 constexpr std::string_view kPluginPrefix = "plugin.";
 
-Expected<HandlerPtr> fileHandler(const std::filesystem::path& path, const core::ClockPtr& clock) {
-  auto file = MidnightRotatingFile::open(path.string(), clock);
+}  // namespace
+
+// Called with mutex_ held, or before the factory is shared (configure()).
+Expected<HandlerPtr> FileLogFactory::fileHandler(const std::filesystem::path& path) {
+  auto file =
+      MidnightRotatingFile::open(path.string(), settings_.clock, MidnightRotatingFile::kDefaultBackupCount,
+                                 settings_.midnightRotation ? MidnightRotatingFile::Rotation::Midnight
+                                                            : MidnightRotatingFile::Rotation::Off);
   if (!file) {
     return tl::unexpected(file.error());
   }
+  files_.push_back(*file);
   return HandlerPtr(std::make_shared<FileHandler>(std::move(*file)));
 }
 
-}  // namespace
+std::vector<std::string> FileLogFactory::reopenFiles() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> failures;
+  std::erase_if(files_, [](const auto& weak) { return weak.expired(); });
+  for (const auto& weak : files_) {
+    if (auto file = weak.lock()) {
+      if (auto reopened = file->reopen(); !reopened) {
+        failures.push_back(reopened.error().message);
+      }
+    }
+  }
+  return failures;
+}
 
 FileLogFactory::FileLogFactory(LogSettings settings) : settings_(std::move(settings)) {
   if (!settings_.clock) {
@@ -55,7 +74,7 @@ Expected<void> FileLogFactory::configure() {
   const int level = static_cast<int>(settings_.level);
   const auto& clock = settings_.clock;
   // Every logMode writes the main log: through root in mode 0, through engine otherwise.
-  auto mainFile = fileHandler(mainLogPath_, clock);
+  auto mainFile = fileHandler(mainLogPath_);
   if (!mainFile) {
     return tl::unexpected(mainFile.error());
   }
@@ -78,7 +97,7 @@ Expected<void> FileLogFactory::configure() {
 
   std::vector<HandlerPtr> timingHandlers;
   if (settings_.timingLog) {
-    auto handler = fileHandler(timingLogPath(), clock);
+    auto handler = fileHandler(timingLogPath());
     if (!handler) {
       return tl::unexpected(handler.error());
     }
@@ -146,7 +165,7 @@ std::shared_ptr<NodeLogger> FileLogFactory::makePluginLogger(const std::string& 
                                                              const std::string& plugin) {
   std::vector<HandlerPtr> handlers;
   if (settings_.logMode == 1) {
-    auto handler = fileHandler(pluginLogPath(plugin), settings_.clock);
+    auto handler = fileHandler(pluginLogPath(plugin));
     if (handler) {
       handlers.push_back(std::move(*handler));
     } else {

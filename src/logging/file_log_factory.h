@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/expected.h"
@@ -31,6 +32,7 @@ struct LogSettings {
   std::string logFile = "shotgunEventDaemon";
   core::LogLevel level = core::LogLevel::Info;
   bool timingLog = false;
+  bool midnightRotation = true;  // false (`log_rotation: off`): files are never renamed; see reopenFiles()
   bool foreground = false;
   core::ClockPtr clock;  // system clock when null
   int foregroundFd = 2;  // where foreground records go (tests pass a pipe or file)
@@ -47,6 +49,9 @@ class FileLogFactory final : public core::LogFactory {
   core::LoggerPtr get(const std::string& name) override;
   // Sets a logger's own level (creating the logger when needed); children without one follow it.
   void setLevel(const std::string& name, core::LogLevel level);
+  // Closes every log file and opens its path again (SIGUSR1, after logrotate renamed the files).
+  // Returns the files that could not be reopened, with the reason; their next record tries again.
+  std::vector<std::string> reopenFiles();
 
   const std::filesystem::path& mainLogPath() const { return mainLogPath_; }
   std::filesystem::path pluginLogPath(const std::string& plugin) const;
@@ -58,6 +63,7 @@ class FileLogFactory final : public core::LogFactory {
   std::shared_ptr<NodeLogger> getLocked(const std::string& name);
   std::shared_ptr<NodeLogger> makePluginLogger(const std::string& name, const std::string& plugin);
   std::shared_ptr<NodeLogger> nearestAncestor(const std::string& name) const;
+  Expected<HandlerPtr> fileHandler(const std::filesystem::path& path);
 
   LogSettings settings_;
   std::filesystem::path logFolder_;
@@ -66,6 +72,7 @@ class FileLogFactory final : public core::LogFactory {
   std::mutex mutex_;
   std::shared_ptr<NodeLogger> root_;
   std::map<std::string, std::shared_ptr<NodeLogger>> loggers_;
+  std::vector<std::weak_ptr<MidnightRotatingFile>> files_;  // every file opened, for reopenFiles()
 };
 
 }  // namespace sgeventd::logging

@@ -44,14 +44,16 @@ SysTime nextLocalMidnight(SysTime t) {
   return std::chrono::system_clock::from_time_t(std::mktime(&local));
 }
 
-MidnightRotatingFile::MidnightRotatingFile(std::string path, core::ClockPtr clock, int backupCount)
-    : path_(std::move(path)), clock_(std::move(clock)), backupCount_(backupCount) {}
+MidnightRotatingFile::MidnightRotatingFile(std::string path, core::ClockPtr clock, int backupCount,
+                                           Rotation rotation)
+    : path_(std::move(path)), clock_(std::move(clock)), backupCount_(backupCount), rotation_(rotation) {}
 
 Expected<std::shared_ptr<MidnightRotatingFile>> MidnightRotatingFile::open(std::string path,
                                                                            core::ClockPtr clock,
-                                                                           int backupCount) {
-  std::shared_ptr<MidnightRotatingFile> file(
-      new MidnightRotatingFile(std::move(path), clock ? std::move(clock) : core::systemClock(), backupCount));
+                                                                           int backupCount,
+                                                                           Rotation rotation) {
+  std::shared_ptr<MidnightRotatingFile> file(new MidnightRotatingFile(
+      std::move(path), clock ? std::move(clock) : core::systemClock(), backupCount, rotation));
   // As Python: an existing file rotates at the midnight after its last change, so a daemon stopped
   // over night still renames yesterday's file at its first write.
   SysTime basis = file->clock_->now();
@@ -60,7 +62,7 @@ Expected<std::shared_ptr<MidnightRotatingFile>> MidnightRotatingFile::open(std::
     basis = std::chrono::system_clock::from_time_t(info.st_mtime);
   }
   file->rolloverAt_ = nextLocalMidnight(basis);
-  SGEVENTD_TRY(file->reopen());
+  SGEVENTD_TRY(file->reopenLocked());
   return file;
 }
 
@@ -71,6 +73,11 @@ MidnightRotatingFile::~MidnightRotatingFile() {
 }
 
 Expected<void> MidnightRotatingFile::reopen() {
+  std::lock_guard lock(mutex_);
+  return reopenLocked();
+}
+
+Expected<void> MidnightRotatingFile::reopenLocked() {
   if (fd_ >= 0) {
     ::close(fd_);
   }
@@ -84,10 +91,10 @@ Expected<void> MidnightRotatingFile::reopen() {
 void MidnightRotatingFile::write(std::string_view text) {
   std::lock_guard lock(mutex_);
   const SysTime now = clock_->now();
-  if (now >= rolloverAt_) {
+  if (rotation_ == Rotation::Midnight && now >= rolloverAt_) {
     rotate(now);
   }
-  if (fd_ < 0 && !reopen()) {
+  if (fd_ < 0 && !reopenLocked()) {
     return;  // nowhere to write; the next record tries again
   }
   // A full disk loses the line; the next one tries again.
@@ -107,7 +114,7 @@ void MidnightRotatingFile::rotate(SysTime now) {
     std::filesystem::rename(path_, dated, ec);
   }
   deleteOldBackups();
-  (void)reopen();
+  (void)reopenLocked();
   rolloverAt_ = nextLocalMidnight(now);
 }
 

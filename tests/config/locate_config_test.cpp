@@ -60,13 +60,14 @@ TEST(LocateConfig, ErrorListsThePathsSearched) {
   Dir d;
   std::ofstream(d.path / "sgeventd") << "";
   auto found = locateConfig(std::nullopt, {}, (d.path / "sgeventd").string());
-  if (fs::exists("/etc/shotgunEventDaemon.conf")) {
-    GTEST_SKIP() << "this machine has /etc/shotgunEventDaemon.conf";
+  if (fs::exists("/etc/shotgunEventDaemon.conf") || fs::exists("/etc/sgeventd/shotgunEventDaemon.conf")) {
+    GTEST_SKIP() << "this machine has a config in /etc";
   }
   ASSERT_FALSE(found.has_value());
   EXPECT_EQ(found.error(), "config path not found, searched " +
                                (fs::canonical(d.path) / "shotgunEventDaemon.conf").string() +
-                               ", /etc/shotgunEventDaemon.conf (use -c PATH or $SGEVENTD_CONFIG)");
+                               ", /etc/shotgunEventDaemon.conf, /etc/sgeventd/shotgunEventDaemon.conf"
+                               " (use -c PATH or $SGEVENTD_CONFIG)");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -101,6 +102,57 @@ TEST(MidnightRotation, AnOldFileRotatesAtTheFirstWriteAfterItsMidnight) {
   (*file)->write("again\n");
   EXPECT_EQ(readFile(path), "today\nagain\n");
   EXPECT_EQ(folderNames(dir.path()), (std::vector<std::string>{"old.log", "old.log.2026-11-22"}));
+}
+
+// log_rotation: off. The files are never renamed; after logrotate renamed them, SIGUSR1 makes the
+// daemon call reopenFiles(), and the next lines go to new files at the old paths.
+TEST(MidnightRotation, OffLeavesRotationToLogrotateAndReopenFollowsTheRename) {
+  ScopedTimeZone utc("UTC");
+  TempDir dir;
+  auto clock = std::make_shared<FakeClock>(epoch(kNov22 + 86400 - 1));
+  LogSettings settings;
+  settings.logMode = 1;
+  settings.logPath = dir.path();
+  settings.logFile = "sgeventd.log";
+  settings.midnightRotation = false;
+  settings.clock = clock;
+  auto factory = FileLogFactory::create(settings);
+  ASSERT_TRUE(factory) << factory.error().message;
+  auto engine = (*factory)->get("engine");
+  auto plugin = (*factory)->get("plugin.rec");
+  engine->info("before midnight");
+  plugin->info("plugin before midnight");
+  clock->set(epoch(kNov22 + 86400 + 1));
+  engine->info("after midnight");
+  EXPECT_EQ(folderNames(dir.path()), (std::vector<std::string>{"plugin.rec", "sgeventd.log"}));
+
+  // logrotate's rename: the open descriptors still write to the renamed files until reopened.
+  std::filesystem::rename(dir.path() / "sgeventd.log", dir.path() / "sgeventd.log.1");
+  std::filesystem::rename(dir.path() / "plugin.rec", dir.path() / "plugin.rec.1");
+  engine->info("still the old file");
+  EXPECT_TRUE((*factory)->reopenFiles().empty());
+  engine->info("new file");
+  plugin->info("plugin new file");
+  EXPECT_EQ(readFile(dir.path() / "sgeventd.log.1"),
+            "2026-11-22 23:59:59,000 - engine - INFO - before midnight\n"
+            "2026-11-23 00:00:01,000 - engine - INFO - after midnight\n"
+            "2026-11-23 00:00:01,000 - engine - INFO - still the old file\n");
+  EXPECT_EQ(readFile(dir.path() / "sgeventd.log"), "2026-11-23 00:00:01,000 - engine - INFO - new file\n");
+  EXPECT_EQ(readFile(dir.path() / "plugin.rec"),
+            "2026-11-23 00:00:01,000 - plugin.rec - INFO - plugin new file\n");
+}
+
+TEST(MidnightRotation, ReopenReportsAFileItCannotOpen) {
+  TempDir dir;
+  std::filesystem::create_directory(dir.path() / "logs");
+  auto file = MidnightRotatingFile::open((dir.path() / "logs" / "a.log").string(), nullptr);
+  ASSERT_TRUE(file) << file.error().message;
+  std::filesystem::remove(dir.path() / "logs" / "a.log");
+  std::filesystem::remove(dir.path() / "logs");
+  auto reopened = (*file)->reopen();
+  ASSERT_FALSE(reopened);
+  EXPECT_THAT(reopened.error().message, ::testing::HasSubstr("cannot open log file"));
+  (*file)->write("dropped, not a crash\n");
 }
 
 }  // namespace
