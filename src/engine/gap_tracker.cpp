@@ -60,6 +60,11 @@ std::vector<GapRange> GapTracker::expire(TimePoint now) {
   return open_.expire(now);
 }
 
+std::vector<GapRange> GapTracker::openWithin(std::int64_t first, std::int64_t last) const {
+  std::lock_guard lock(mutex_);
+  return open_.covered(first, last);
+}
+
 std::vector<GapRange> GapTracker::open() const {
   std::lock_guard lock(mutex_);
   return open_.ranges();

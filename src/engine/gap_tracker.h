@@ -40,6 +40,8 @@ class GapTracker {
   std::vector<GapRange> expire(TimePoint now);
 
   std::vector<GapRange> open() const;
+  // The open parts of [first, last].
+  std::vector<GapRange> openWithin(std::int64_t first, std::int64_t last) const;
   bool isOpen(std::int64_t id) const;
   std::size_t openIdCount() const;
   std::chrono::seconds timeout() const { return timeout_; }

@@ -308,16 +308,18 @@ bool Lane::settleBacklogs() {
     if (!m.receives() || m.retry || m.progress.backlog().empty()) {
       continue;
     }
+    if (m.settleRetryAt && *m.settleRetryAt > context_.clock->steadyNow()) {
+      continue;
+    }
+    // Range by range, never id by id: a backlog may hold a long run of ids.
     std::vector<GapRange> settled;
     for (const auto& range : m.progress.backlog().ranges()) {
-      for (std::int64_t id = range.first; id <= range.last; ++id) {
-        if (!context_.gaps.isOpen(id) && source_.late(id, id).empty()) {
-          if (!settled.empty() && settled.back().last + 1 == id) {
-            settled.back().last = id;
-          } else {
-            settled.push_back({id, id, range.expires});
-          }
-        }
+      RangeSet stillWatched(context_.gaps.openWithin(range.first, range.last));
+      for (const auto& event : source_.late(range.first, range.last)) {
+        stillWatched.add(event->id, event->id, range.expires);  // handed over: processLate delivers it
+      }
+      for (const auto& [first, last] : stillWatched.holes(range.first, range.last)) {
+        settled.push_back({first, last, range.expires});
       }
     }
     if (settled.empty()) {
@@ -325,8 +327,10 @@ bool Lane::settleBacklogs() {
     }
     auto found = source_.readIds(settled);
     if (!found) {
-      continue;  // warned by the source; the next pass tries again
+      m.settleRetryAt = context_.clock->steadyNow() + std::chrono::seconds(5);  // warned by the source
+      continue;
     }
+    m.settleRetryAt.reset();
     worked = true;
     for (const auto& event : *found) {
       if (m.progress.isLate(event->id) && !deliver(i, event)) {
@@ -335,12 +339,9 @@ bool Lane::settleBacklogs() {
     }
     std::vector<GapRange> expired;
     for (const auto& r : settled) {
-      for (std::int64_t id = r.first; id <= r.last; ++id) {
-        if (m.progress.isLate(id)) {
-          m.progress.markDone(id);  // leaves the backlog: it never committed
-          expired.push_back({id, id, r.expires});
-        }
-      }
+      const auto left = m.progress.backlog().covered(r.first, r.last);
+      expired.insert(expired.end(), left.begin(), left.end());
+      m.progress.forget(r.first, r.last);  // what the site does not have never committed
     }
     if (!expired.empty()) {
       m.log->debug(fmt::format("Backlog ids {} expired without committing.", describeRanges(expired)));

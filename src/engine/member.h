@@ -76,6 +76,7 @@ struct Member {
   std::optional<std::chrono::steady_clock::time_point> reactivateAt;
   ResumePoint resume;
   std::optional<PendingRetry> retry;
+  std::optional<std::chrono::steady_clock::time_point> settleRetryAt;  // after a failed backlog read
   bool dirty = false;  // progress not committed yet
 
   std::uint64_t processed = 0;

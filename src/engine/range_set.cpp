@@ -75,6 +75,23 @@ bool RangeSet::remove(std::int64_t id) {
   return true;
 }
 
+void RangeSet::removeRange(std::int64_t first, std::int64_t last) {
+  const auto inside = covered(first, last);
+  for (const auto& r : inside) {
+    auto it = spans_.upper_bound(r.first);
+    --it;  // the span holding r.first
+    const std::int64_t spanFirst = it->first;
+    const Span span = it->second;
+    spans_.erase(it);
+    if (spanFirst < r.first) {
+      spans_[spanFirst] = Span{r.first - 1, span.expires};
+    }
+    if (r.last < span.last) {
+      spans_[r.last + 1] = Span{span.last, span.expires};
+    }
+  }
+}
+
 std::vector<GapRange> RangeSet::expire(TimePoint now) {
   std::vector<GapRange> expired;
   for (auto it = spans_.begin(); it != spans_.end();) {

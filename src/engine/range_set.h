@@ -29,6 +29,8 @@ class RangeSet {
   void add(std::int64_t first, std::int64_t last, TimePoint expires);
   // Removes one id, splitting its range.
   bool remove(std::int64_t id);
+  // Removes every id of [first, last].
+  void removeRange(std::int64_t first, std::int64_t last);
   // Removes and returns the ranges that expired at `now`.
   std::vector<GapRange> expire(TimePoint now);
 

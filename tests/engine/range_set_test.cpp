@@ -37,6 +37,17 @@ TEST(RangeSet, RemoveSplitsAndContains) {
   EXPECT_EQ(describeRanges(s.ranges()), "100-101, 103-104");
 }
 
+TEST(RangeSet, RemoveRangeCutsAcrossSpans) {
+  RangeSet s;
+  s.add(1, 10, kT0);
+  s.add(20, 30, kT0 + 1s);
+  s.removeRange(5, 25);
+  EXPECT_EQ(describeRanges(s.ranges()), "1-4, 26-30");
+  EXPECT_EQ(s.ranges().back().expires, kT0 + 1s);
+  s.removeRange(0, 100);
+  EXPECT_TRUE(s.empty());
+}
+
 TEST(RangeSet, ExpireRemovesDueRangesOnly) {
   RangeSet s;
   s.add(1, 2, kT0);

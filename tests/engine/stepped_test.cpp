@@ -270,3 +270,19 @@ TEST_F(SteppedTest, AnOpenBacklogIdWaitsForTheFetcher) {
   EXPECT_EQ(entries(), std::vector<std::string>{"a.cb:12"});
   EXPECT_EQ(logs->sink().count("Processed id 12 from backlog."), 1u);
 }
+
+TEST_F(SteppedTest, ASiteThatIsDownIsAskedForBacklogIdsAgainOnlyAfterAPause) {
+  site->down = true;
+  auto l = lane();
+  auto a = plugin({"cb"});
+  l->addMember(a->id(), a, "", Progress(15, {{12, 12, clock->now() + 100s}}), policy(1), 0);
+  l->step();
+  l->step();
+  EXPECT_EQ(site->reads, 1);
+  clock->advance(6s);
+  site->down = false;
+  onSite(12);
+  l->step();
+  EXPECT_EQ(site->reads, 2);
+  EXPECT_EQ(entries(), std::vector<std::string>{"a.cb:12"});
+}
