@@ -45,10 +45,11 @@ if ! command -v systemd-analyze >/dev/null; then
   [ "$failures" -eq 0 ] || exit 1
   exit 77
 fi
-# verify checks that ExecStart exists: point the units at this build's binary. The template is checked
-# as one instance.
-sed "s|/usr/bin/sgeventd|$binary|g" "$built/systemd/sgeventd.service" >"$work/sgeventd.service"
-sed "s|/usr/bin/sgeventd|$binary|g" "$built/systemd/sgeventd@.service" >"$work/sgeventd@site1.service"
+# verify checks that ExecStart exists: point the units at this build's binary (they name the install
+# prefix's). The template is checked as one instance.
+grep -q "^ExecStart=/.*/sgeventd foreground$" "$built/systemd/sgeventd.service" || fail "unexpected ExecStart"
+sed -E "s|^ExecStart=[^ ]*/sgeventd |ExecStart=$binary |" "$built/systemd/sgeventd.service" >"$work/sgeventd.service"
+sed -E "s|^ExecStart=[^ ]*/sgeventd |ExecStart=$binary |" "$built/systemd/sgeventd@.service" >"$work/sgeventd@site1.service"
 for unit in sgeventd.service sgeventd@site1.service; do
   if out=$(cd "$work" && systemd-analyze verify --man=no "$work/$unit" 2>&1) && [ -z "$out" ]; then
     echo "systemd-analyze verify $unit: OK"
