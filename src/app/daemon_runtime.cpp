@@ -9,11 +9,14 @@
 #include <thread>
 
 #include "app/catalog_source.h"
+#include "app/shutdown_watchdog.h"
 #include "app/signal_thread.h"
 #include "app/systemd_notify.h"
 #include "core/clock.h"
+#include "core/metrics_registry.h"
 #include "core/shutdown.h"
 #include "engine/engine.h"
+#include "legacy/import.h"
 #include "logging/file_log_factory.h"
 #include "logging/timing_line.h"
 #include "plugins/catalog.h"
@@ -21,7 +24,6 @@
 #include "plugins/native/native_loader.h"
 #include "plugins/python/python_loader.h"
 #include "shotgrid/client.h"
-#include "store/legacy_import.h"
 #include "store/state_store.h"
 
 namespace sgeventd::app {
@@ -41,11 +43,24 @@ shotgrid::ClientOptions clientOptions(const config::DaemonConfig& c, const std::
   return o;
 }
 
+engine::RetryOn retryOn(config::RetryOn value) {
+  switch (value) {
+    case config::RetryOn::Any:
+      return engine::RetryOn::Any;
+    case config::RetryOn::Never:
+      return engine::RetryOn::Never;
+    case config::RetryOn::Transient:
+      break;
+  }
+  return engine::RetryOn::Transient;
+}
+
 engine::FailurePolicy failurePolicy(const config::RetrySettings& retry,
                                     std::chrono::seconds reactivateAfter) {
   engine::FailurePolicy p;
   p.attempts = retry.attempts;
   p.backoff = {retry.backoffBase, retry.backoffCap};
+  p.retryOn = retryOn(retry.retryOn);
   p.reactivateAfter = reactivateAfter;
   return p;
 }
@@ -84,14 +99,13 @@ std::vector<plugins::PluginPath> pluginPaths(const config::DaemonConfig& c) {
 
 namespace {
 
-int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
+int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, core::Shutdown& shutdown,
+                   SignalThread& signals, ShutdownWatchdog& watchdog) {
   auto report = [&](bool ok, const std::string& message) {
     if (options.onStarted) {
       options.onStarted(ok, message);
     }
   };
-  core::Shutdown shutdown;
-  SignalThread signals(shutdown);  // before any other thread exists
 
   logging::LogSettings logSettings;
   logSettings.logMode = c.logMode;
@@ -110,6 +124,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
     return 1;
   }
   auto log = (*logs)->get("engine");
+  watchdog.setLog(log);
   log->info(fmt::format("sgeventd {} starting with {}", SGEVENTD_VERSION, c.sourceFile));
 
   auto store = store::StateStore::open(c.stateDatabase, store::OpenMode::Daemon,
@@ -127,7 +142,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
   }
   // A studio switching from the original keeps its positions: its eventIdFile is imported once.
   if (!c.eventIdFile.empty()) {
-    auto imported = store::importLegacyState(c.eventIdFile, **store, *log, *core::systemClock());
+    auto imported = legacy::importLegacyState(c.eventIdFile, **store, *log, *core::systemClock());
     if (!imported) {
       log->error("The original daemon's state was not imported: " + imported.error().message +
                  ". Plugins without a saved position start at the newest event.");
@@ -170,12 +185,29 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
     };
   }
 
+  // The plugins the original daemon's state file placed (its pre-2011 single id) start there.
+  engine::StartPositionPolicy legacyStart = [&store = **store](const plugins::PluginId& id)
+      -> std::optional<engine::StartPosition> {
+    auto legacy = legacy::legacyDefaultCursor(store, id.collection);
+    if (legacy && *legacy) {
+      return engine::StartPosition{**legacy, "from the original daemon's state file"};
+    }
+    return std::nullopt;
+  };
+  auto metrics = std::make_shared<core::MetricsRegistry>();
   engine::Engine engine(
       engineOptions(c),
-      engine::EngineDeps{
-          **store, *logs, core::systemClock(), shutdown,
-          [&c] { return std::make_unique<shotgrid::Client>(clientOptions(c, c.scriptName, c.scriptKey)); },
-          source, timing});
+      engine::EngineDeps{**store,
+                         *logs,
+                         core::systemClock(),
+                         shutdown,
+                         [&c]() -> shotgrid::EventReaderPtr {
+                           return std::make_unique<shotgrid::Client>(clientOptions(c, c.scriptName, c.scriptKey));
+                         },
+                         source,
+                         timing,
+                         metrics,
+                         legacyStart});
   SystemdNotifier systemd;  // does nothing unless systemd started this process (Type=notify)
   systemd.status("Starting: reading the state and asking the site for its newest event");
   if (auto started = engine.start(); !started) {
@@ -238,22 +270,10 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
   systemd.stopping();
 
   log->info("Stopping: letting each plugin finish its current event.");
-  // A callback that never returns must not keep the process alive past shutdown_timeout.
-  std::atomic<bool> stopped{false};
-  std::thread watchdog([&] {
-    const auto deadline = std::chrono::steady_clock::now() + c.shutdownTimeout;
-    while (!stopped && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (!stopped) {
-      log->error(fmt::format("A plugin did not finish within {} ms; exiting without waiting for it.",
-                             c.shutdownTimeout.count()));
-      std::_Exit(shutdown.exitCode());
-    }
-  });
+  // A callback that never returns must not keep the process alive: the watchdog bounds the whole stop.
+  watchdog.phase("the plugins to finish their current event");
   engine.stop();
-  stopped = true;
-  watchdog.join();
+  watchdog.phase("the state database and log files to close");
   log->info("Stopped.");
   return shutdown.exitCode();
 }
@@ -261,11 +281,17 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options) {
 }  // namespace
 
 int runDaemon(const config::DaemonConfig& c, const RunOptions& options) {
-  const int code = runWithPlugins(c, options);
-  // Every Python plugin, loader and lane is gone by now: the interpreter can go too.
+  core::Shutdown shutdown;
+  SignalThread signals(shutdown);  // before any other thread exists
+  ShutdownWatchdog watchdog(shutdown, c.shutdownTimeout);
+  const int code = runWithPlugins(c, options, shutdown, signals, watchdog);
+  // Every Python plugin, loader and lane is gone by now: the interpreter can go too. It waits for threads
+  // a plugin started, so the watchdog still covers it.
   if (plugins::python::pythonRunning()) {
+    watchdog.phase("Python to finalize (a thread a plugin started is still running)");
     plugins::python::finalizePython();
   }
+  watchdog.disarm();
   return code;
 }
 
