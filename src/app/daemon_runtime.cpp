@@ -186,8 +186,8 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   }
 
   // The plugins the original daemon's state file placed (its pre-2011 single id) start there.
-  engine::StartPositionPolicy legacyStart = [&store = **store](const plugins::PluginId& id)
-      -> std::optional<engine::StartPosition> {
+  engine::StartPositionPolicy legacyStart =
+      [&store = **store](const plugins::PluginId& id) -> std::optional<engine::StartPosition> {
     auto legacy = legacy::legacyDefaultCursor(store, id.collection);
     if (legacy && *legacy) {
       return engine::StartPosition{**legacy, "from the original daemon's state file"};
@@ -195,19 +195,13 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     return std::nullopt;
   };
   auto metrics = std::make_shared<core::MetricsRegistry>();
-  engine::Engine engine(
-      engineOptions(c),
-      engine::EngineDeps{**store,
-                         *logs,
-                         core::systemClock(),
-                         shutdown,
-                         [&c]() -> shotgrid::EventReaderPtr {
-                           return std::make_unique<shotgrid::Client>(clientOptions(c, c.scriptName, c.scriptKey));
-                         },
-                         source,
-                         timing,
-                         metrics,
-                         legacyStart});
+  engine::Engine engine(engineOptions(c),
+                        engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
+                                           [&c]() -> shotgrid::EventReaderPtr {
+                                             return std::make_unique<shotgrid::Client>(
+                                                 clientOptions(c, c.scriptName, c.scriptKey));
+                                           },
+                                           source, timing, metrics, legacyStart});
   SystemdNotifier systemd;  // does nothing unless systemd started this process (Type=notify)
   systemd.status("Starting: reading the state and asking the site for its newest event");
   if (auto started = engine.start(); !started) {

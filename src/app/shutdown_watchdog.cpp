@@ -53,9 +53,10 @@ void ShutdownWatchdog::run() {
   if (cv_.wait_for(lock, timeout_, [this] { return disarmed_; })) {
     return;
   }
-  const std::string line = fmt::format("The stop did not finish within {} ms (shutdown_timeout) while waiting for {}; "
-                                        "exiting without waiting any longer.",
-                                        timeout_.count(), phase_);
+  const std::string line = fmt::format(
+      "The stop did not finish within {} ms (shutdown_timeout) while waiting for {}; "
+      "exiting without waiting any longer.",
+      timeout_.count(), phase_);
   if (log_) {
     log_->error(line);
   } else {

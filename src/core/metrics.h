@@ -39,11 +39,13 @@ using HistogramPtr = std::shared_ptr<Histogram>;
 class Metrics {
  public:
   virtual ~Metrics() = default;
-  virtual CounterPtr counter(const std::string& name, const std::string& help, const MetricLabels& labels = {}) = 0;
-  virtual GaugePtr gauge(const std::string& name, const std::string& help, const MetricLabels& labels = {}) = 0;
+  virtual CounterPtr counter(const std::string& name, const std::string& help,
+                             const MetricLabels& labels = {}) = 0;
+  virtual GaugePtr gauge(const std::string& name, const std::string& help,
+                         const MetricLabels& labels = {}) = 0;
   // `bounds`: the upper bounds of the buckets, ascending (a +Inf bucket is implied).
-  virtual HistogramPtr histogram(const std::string& name, const std::string& help, const std::vector<double>& bounds,
-                                 const MetricLabels& labels = {}) = 0;
+  virtual HistogramPtr histogram(const std::string& name, const std::string& help,
+                                 const std::vector<double>& bounds, const MetricLabels& labels = {}) = 0;
 };
 using MetricsPtr = std::shared_ptr<Metrics>;
 

@@ -25,7 +25,9 @@ class NullHistogram final : public Histogram {
 
 class DiscardMetrics final : public Metrics {
  public:
-  CounterPtr counter(const std::string&, const std::string&, const MetricLabels&) override { return counter_; }
+  CounterPtr counter(const std::string&, const std::string&, const MetricLabels&) override {
+    return counter_;
+  }
   GaugePtr gauge(const std::string&, const std::string&, const MetricLabels&) override { return gauge_; }
   HistogramPtr histogram(const std::string&, const std::string&, const std::vector<double>&,
                          const MetricLabels&) override {
@@ -68,8 +70,9 @@ struct MetricsRegistry::Series final : Counter, Gauge, Histogram {
   std::atomic<std::uint64_t> count{0};
 };
 
-std::shared_ptr<MetricsRegistry::Series> MetricsRegistry::find(const std::string& name, const std::string& help,
-                                                               MetricType type, const std::vector<double>& bounds,
+std::shared_ptr<MetricsRegistry::Series> MetricsRegistry::find(const std::string& name,
+                                                               const std::string& help, MetricType type,
+                                                               const std::vector<double>& bounds,
                                                                const MetricLabels& labels) {
   std::lock_guard lock(mutex_);
   auto [it, inserted] = families_.try_emplace(name, Family{help, type, bounds, {}});
@@ -84,11 +87,13 @@ std::shared_ptr<MetricsRegistry::Series> MetricsRegistry::find(const std::string
   return series;
 }
 
-CounterPtr MetricsRegistry::counter(const std::string& name, const std::string& help, const MetricLabels& labels) {
+CounterPtr MetricsRegistry::counter(const std::string& name, const std::string& help,
+                                    const MetricLabels& labels) {
   return find(name, help, MetricType::Counter, {}, labels);
 }
 
-GaugePtr MetricsRegistry::gauge(const std::string& name, const std::string& help, const MetricLabels& labels) {
+GaugePtr MetricsRegistry::gauge(const std::string& name, const std::string& help,
+                                const MetricLabels& labels) {
   return find(name, help, MetricType::Gauge, {}, labels);
 }
 

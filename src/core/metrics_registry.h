@@ -14,10 +14,10 @@ enum class MetricType { Counter, Gauge, Histogram };
 
 struct MetricSample {
   MetricLabels labels;
-  double value = 0;                   // counter and gauge
-  std::vector<double> bucketCounts;   // histogram: cumulative count per bound, then +Inf
-  double sum = 0;                     // histogram
-  double count = 0;                   // histogram
+  double value = 0;                  // counter and gauge
+  std::vector<double> bucketCounts;  // histogram: cumulative count per bound, then +Inf
+  double sum = 0;                    // histogram
+  double count = 0;                  // histogram
 };
 
 struct MetricFamily {
@@ -30,7 +30,8 @@ struct MetricFamily {
 
 class MetricsRegistry final : public Metrics {
  public:
-  CounterPtr counter(const std::string& name, const std::string& help, const MetricLabels& labels = {}) override;
+  CounterPtr counter(const std::string& name, const std::string& help,
+                     const MetricLabels& labels = {}) override;
   GaugePtr gauge(const std::string& name, const std::string& help, const MetricLabels& labels = {}) override;
   HistogramPtr histogram(const std::string& name, const std::string& help, const std::vector<double>& bounds,
                          const MetricLabels& labels = {}) override;

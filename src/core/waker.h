@@ -17,7 +17,9 @@ class Waker {
 
   // Sleeps until `deadline`, a poke, or an interrupt. Returns true when it was woken early.
   bool waitUntil(std::chrono::steady_clock::time_point deadline);
-  bool waitFor(std::chrono::steady_clock::duration d) { return waitUntil(std::chrono::steady_clock::now() + d); }
+  bool waitFor(std::chrono::steady_clock::duration d) {
+    return waitUntil(std::chrono::steady_clock::now() + d);
+  }
 
  private:
   mutable std::mutex mutex_;

@@ -6,8 +6,8 @@
 
 namespace sgeventd::engine {
 
-Checkpointer::Checkpointer(store::StateStore& store, core::ClockPtr clock, std::chrono::milliseconds groupEvery,
-                           core::LoggerPtr log, std::string laneName,
+Checkpointer::Checkpointer(store::StateStore& store, core::ClockPtr clock,
+                           std::chrono::milliseconds groupEvery, core::LoggerPtr log, std::string laneName,
                            std::function<bool(std::chrono::milliseconds)> pause)
     : store_(store),
       clock_(std::move(clock)),

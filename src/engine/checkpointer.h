@@ -20,7 +20,8 @@ class Checkpointer {
  public:
   // `pause(d)` sleeps between attempts against a failing disk; it returns false when the lane must stop.
   Checkpointer(store::StateStore& store, core::ClockPtr clock, std::chrono::milliseconds groupEvery,
-               core::LoggerPtr log, std::string laneName, std::function<bool(std::chrono::milliseconds)> pause);
+               core::LoggerPtr log, std::string laneName,
+               std::function<bool(std::chrono::milliseconds)> pause);
 
   // Commits every dirty member: now with `force`, else once groupEvery has passed since the last commit.
   // Returns false only when a stop came while the disk refused it (the members stay dirty).

@@ -38,7 +38,8 @@ plugins::InvokeResult Dispatcher::invoke(Member& m, std::size_t callback, const 
   }
   m.metrics.duration->observe(std::chrono::duration<double>(end - start).count());
   if (context_.timing) {
-    context_.timing({event.id, event.createdAt, "plugin." + m.id.name + "." + cb.name, start, end, !result.ok()});
+    context_.timing(
+        {event.id, event.createdAt, "plugin." + m.id.name + "." + cb.name, start, end, !result.ok()});
   }
   return result;
 }
@@ -56,8 +57,8 @@ void Dispatcher::deactivate(Member& m, const core::Event& event, std::size_t cal
   const auto& cb = m.plugin->callbacks()[callback];
   m.state = MemberState::Deactivated;
   m.resume = ResumePoint{event.id, cb.name, callback};
-  m.reason = fmt::format("callback {} failed on event {} after {} attempt(s): {}", cb.name, event.id, attempts,
-                         error.substr(0, 500));
+  m.reason = fmt::format("callback {} failed on event {} after {} attempt(s): {}", cb.name, event.id,
+                         attempts, error.substr(0, 500));
   std::string when = "when its file changes, on SIGHUP or when an operator enables it";
   const auto after = m.failures.policy().reactivateAfter;
   if (after.count() > 0) {
@@ -104,17 +105,18 @@ DispatchResult Dispatcher::dispatch(Member& m, const core::EventPtr& eventPtr, s
     m.lastError = result.message.substr(0, 2000);
     const auto decision = m.failures.decide(result, attempt, cb.stopOnError);
     const bool final = decision.kind != FailureDecision::Kind::RetryLater;
-    (void)context_.store.recordFailure({m.id.collection, m.id.name, cb.name, event.id, attempt, result.message,
-                                        context_.clock->now(), final, event.json});
+    (void)context_.store.recordFailure({m.id.collection, m.id.name, cb.name, event.id, attempt,
+                                        result.message, context_.clock->now(), final, event.json});
     switch (decision.kind) {
       case FailureDecision::Kind::RetryLater:
         m.retry = PendingRetry{eventPtr, i, attempt + 1, context_.clock->steadyNow() + decision.delay};
         m.state = MemberState::Retrying;
         ++m.retries;
         m.metrics.retried->inc();
-        m.log->warning(fmt::format("Callback {} failed on event {} ({}, attempt {} of {}); retrying in {} ms.",
-                                   cb.name, event.id, plugins::invokeStatusName(result.status), attempt,
-                                   m.failures.policy().attempts, decision.delay.count()));
+        m.log->warning(
+            fmt::format("Callback {} failed on event {} ({}, attempt {} of {}); retrying in {} ms.", cb.name,
+                        event.id, plugins::invokeStatusName(result.status), attempt,
+                        m.failures.policy().attempts, decision.delay.count()));
         return DispatchResult::Waiting;
       case FailureDecision::Kind::Deactivate:
         reportGivenUp(m, i, result);
@@ -140,18 +142,17 @@ plugins::InvokeResult Dispatcher::replay(Member& m, std::size_t callback, const 
   const auto& cb = m.plugin->callbacks()[callback];
   auto result = invoke(m, callback, *event, memberIndex);
   if (result.ok()) {
-    context_.engineLog->info(
-        fmt::format("Replayed event {} through callback {} of plugin {}: it succeeded.", event->id, cb.name,
-                    m.id.name));
+    context_.engineLog->info(fmt::format("Replayed event {} through callback {} of plugin {}: it succeeded.",
+                                         event->id, cb.name, m.id.name));
     return result;
   }
   ++m.failedAttempts;
   m.metrics.failed->inc();
   m.lastError = result.message.substr(0, 2000);
-  (void)context_.store.recordFailure(
-      {m.id.collection, m.id.name, cb.name, event->id, 1, result.message, context_.clock->now(), true, event->json});
-  context_.engineLog->warning(fmt::format("Replayed event {} through callback {} of plugin {}: it failed again.",
-                                          event->id, cb.name, m.id.name));
+  (void)context_.store.recordFailure({m.id.collection, m.id.name, cb.name, event->id, 1, result.message,
+                                      context_.clock->now(), true, event->json});
+  context_.engineLog->warning(fmt::format(
+      "Replayed event {} through callback {} of plugin {}: it failed again.", event->id, cb.name, m.id.name));
   return result;
 }
 

@@ -34,7 +34,7 @@ struct DispatchContext {
   store::StateStore& store;
   core::ClockPtr clock;
   core::LoggerPtr engineLog;
-  core::LogFactoryPtr logs;  // for plugin.<plugin>.<callback>
+  core::LogFactoryPtr logs;                         // for plugin.<plugin>.<callback>
   std::function<void(const TimingRecord&)> timing;  // empty: no timing log
   LaneActivity* activity = nullptr;
 };

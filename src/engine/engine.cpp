@@ -23,7 +23,7 @@ Engine::Engine(EngineOptions options, EngineDeps deps)
 Engine::~Engine() { stop(); }
 
 LaneContext Engine::laneContext() {
-  return LaneContext{window_,          gaps_,        deps_.store, deps_.logs, deps_.clock, deps_.shutdown,
+  return LaneContext{window_,          gaps_,        deps_.store, deps_.logs,   deps_.clock, deps_.shutdown,
                      deps_.makeReader, deps_.timing, board_,      deps_.metrics};
 }
 
@@ -82,8 +82,8 @@ Expected<void> Engine::start() {
     gaps_.restore(c.gaps);  // the fetcher keeps re-checking what lanes were waiting for
     highestCursor = std::max(highestCursor, c.cursor);
   }
-  fetcher_ = std::make_unique<Fetcher>(options_.fetcher, deps_.makeReader(), window_, gaps_, log_, deps_.clock,
-                                       deps_.shutdown, deps_.metrics);
+  fetcher_ = std::make_unique<Fetcher>(options_.fetcher, deps_.makeReader(), window_, gaps_, log_,
+                                       deps_.clock, deps_.shutdown, deps_.metrics);
   auto storedHead = deps_.store.head();
   std::int64_t head = 0;
   if (storedHead && *storedHead) {
@@ -106,7 +106,8 @@ Expected<void> Engine::start() {
       (void)deps_.store.setHead(h);
     }
   });
-  reloads_ = deps_.metrics->counter("sgeventd_plugin_reloads_total", "Plugin files loaded again after a change.");
+  reloads_ =
+      deps_.metrics->counter("sgeventd_plugin_reloads_total", "Plugin files loaded again after a change.");
   started_ = true;
   refreshPlugins(false);
   log_->debug("Starting the event processing loop.");
@@ -189,13 +190,14 @@ void Engine::applySlots(std::vector<PluginSlot> slots) {
     std::shared_ptr<Lane> lane;
     const bool created = !options_.strictOrder || lanes_.empty();
     if (created) {
-      lane = std::make_shared<Lane>(options_.strictOrder ? "strict" : a.slot.id.key(), options_.lane, laneContext());
+      lane = std::make_shared<Lane>(options_.strictOrder ? "strict" : a.slot.id.key(), options_.lane,
+                                    laneContext());
       lanes_.push_back(lane);
     } else {
       lane = lanes_.front();
     }
-    lane->addMember(a.slot.id, a.slot.plugin, a.slot.loadError, std::move(progress), policyFor(a.slot.id.name),
-                    a.index, std::move(persisted));
+    lane->addMember(a.slot.id, a.slot.plugin, a.slot.loadError, std::move(progress),
+                    policyFor(a.slot.id.name), a.index, std::move(persisted));
     if (created) {
       lane->start();
     }
@@ -291,11 +293,12 @@ Expected<void> Engine::control(const ControlRequest& request) {
     }
     case Action::SetCursor:
       if (request.eventId < 0) {
-        return fail("an event id is a whole number of at least 0", static_cast<int>(ControlError::BadRequest));
+        return fail("an event id is a whole number of at least 0",
+                    static_cast<int>(ControlError::BadRequest));
       }
       if (request.eventId > window_.head()) {
-        return fail(fmt::format("event {} is beyond the newest event read from the site ({})", request.eventId,
-                                window_.head()),
+        return fail(fmt::format("event {} is beyond the newest event read from the site ({})",
+                                request.eventId, window_.head()),
                     static_cast<int>(ControlError::BadRequest));
       }
       placement->lane->setCursor(key, request.eventId);
@@ -305,7 +308,8 @@ Expected<void> Engine::control(const ControlRequest& request) {
       if (!record) {
         return fail(record.error().message);
       }
-      if (!*record || (*record)->plugin != placement->id.name || (*record)->collection != placement->id.collection) {
+      if (!*record || (*record)->plugin != placement->id.name ||
+          (*record)->collection != placement->id.collection) {
         return fail(fmt::format("plugin {} has no failure record {}", placement->id.name, request.failureId),
                     static_cast<int>(ControlError::NotFound));
       }
@@ -316,7 +320,8 @@ Expected<void> Engine::control(const ControlRequest& request) {
                                 request.failureId),
                     static_cast<int>(ControlError::Conflict));
       }
-      placement->lane->replay(key, (*record)->callback, std::make_shared<const core::Event>(std::move(*event)));
+      placement->lane->replay(key, (*record)->callback,
+                              std::make_shared<const core::Event>(std::move(*event)));
       return {};
     }
   }

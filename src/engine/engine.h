@@ -136,8 +136,8 @@ class Engine {
   std::mutex refreshMutex_;  // one refresh at a time; never needed by the fetcher, the lanes or status()
   mutable std::mutex lanesMutex_;  // placements_ and the lane lists; held for bookkeeping only
   std::vector<std::shared_ptr<Lane>> lanes_;
-  std::vector<std::shared_ptr<Lane>> retired_;  // stopping, joined once they finished
-  std::map<std::string, Placement> placements_;  // plugin key -> its lane
+  std::vector<std::shared_ptr<Lane>> retired_;            // stopping, joined once they finished
+  std::map<std::string, Placement> placements_;           // plugin key -> its lane
   std::map<std::string, std::uint64_t> loggedLoadError_;  // key -> generation whose load error was logged
   std::chrono::steady_clock::time_point lastHeadSave_{};
   bool started_ = false;

@@ -3,21 +3,10 @@
 #include <fmt/format.h>
 
 namespace sgeventd::engine {
-namespace {
 
-std::vector<core::EventPtr> share(std::vector<core::Event>&& events) {
-  std::vector<core::EventPtr> out;
-  out.reserve(events.size());
-  for (auto& e : events) {
-    out.push_back(std::make_shared<const core::Event>(std::move(e)));
-  }
-  return out;
-}
-
-}  // namespace
-
-Fetcher::Fetcher(FetcherOptions options, shotgrid::EventReaderPtr reader, EventWindow& window, GapTracker& gaps,
-                 core::LoggerPtr log, core::ClockPtr clock, core::Shutdown& shutdown, core::MetricsPtr metrics)
+Fetcher::Fetcher(FetcherOptions options, shotgrid::EventReaderPtr reader, EventWindow& window,
+                 GapTracker& gaps, core::LoggerPtr log, core::ClockPtr clock, core::Shutdown& shutdown,
+                 core::MetricsPtr metrics)
     : options_(options),
       reader_(std::move(reader)),
       window_(window),
@@ -28,9 +17,11 @@ Fetcher::Fetcher(FetcherOptions options, shotgrid::EventReaderPtr reader, EventW
       metrics_(std::move(metrics)),
       site_(*metrics_),
       fetched_(metrics_->counter("sgeventd_events_fetched_total", "Events read from the site's event log.")),
-      openGaps_(metrics_->gauge("sgeventd_open_gap_ids", "Skipped ids still watched in case they commit late.")),
+      openGaps_(
+          metrics_->gauge("sgeventd_open_gap_ids", "Skipped ids still watched in case they commit late.")),
       headGauge_(metrics_->gauge("sgeventd_head_event_id", "The newest event id read from the site.")),
-      windowGauge_(metrics_->gauge("sgeventd_queue_depth_events", "Events read ahead and held for the lanes.")),
+      windowGauge_(
+          metrics_->gauge("sgeventd_queue_depth_events", "Events read ahead and held for the lanes.")),
       backoff_(options.failureBackoff),
       shutdownSubscription_(shutdown.subscribe(waker_)) {}
 
@@ -75,7 +66,8 @@ void Fetcher::onSuccess() {
   lastContact_ = clock_->now();
 }
 
-std::optional<std::vector<core::Event>> Fetcher::query(const shotgrid::EventQuery& q, const std::string& purpose) {
+std::optional<std::vector<core::Event>> Fetcher::query(const shotgrid::EventQuery& q,
+                                                       const std::string& purpose) {
   site_.request(purpose);
   auto result = reader_->readEvents(q);
   if (!result) {
@@ -120,8 +112,8 @@ bool Fetcher::pollHeadOnce() {
     if (e.id > previous + 1) {
       const auto open = gaps_.observe(previous + 1, e.id - 1, e.createdAt, now);
       if (!open.empty()) {
-        log_->info(fmt::format("Events {} not committed yet; watching them for up to {} s.", describeRanges(open),
-                               gaps_.timeout().count()));
+        log_->info(fmt::format("Events {} not committed yet; watching them for up to {} s.",
+                               describeRanges(open), gaps_.timeout().count()));
       }
     }
     previous = e.id;
@@ -129,7 +121,7 @@ bool Fetcher::pollHeadOnce() {
   log_->debug(fmt::format("Got {} events: {} to {}.", events->size(), events->front().id, events->back().id));
   fetched_->inc(static_cast<double>(events->size()));
   const std::int64_t newHead = events->back().id;
-  window_.append(share(std::move(*events)), newHead);
+  window_.append(shareEvents(std::move(*events)), newHead);
   headGauge_->set(static_cast<double>(newHead));
   if (headListener_) {
     headListener_(newHead);

@@ -30,7 +30,7 @@ struct FetcherOptions {
   int maxConnRetries = 5;
   std::chrono::seconds connRetrySleep{60};
   core::BackoffPolicy failureBackoff{std::chrono::milliseconds(500), std::chrono::milliseconds(10000)};
-  std::size_t lead = 10000;        // queue_size: events read ahead of the fastest lane before the fetcher waits
+  std::size_t lead = 10000;  // queue_size: events read ahead of the fastest lane before the fetcher waits
   std::size_t gapsPerQuery = 100;  // ranges named in one re-check query
 };
 
@@ -76,7 +76,8 @@ class Fetcher {
 
  private:
   void run();
-  std::optional<std::vector<core::Event>> query(const shotgrid::EventQuery& query, const std::string& purpose);
+  std::optional<std::vector<core::Event>> query(const shotgrid::EventQuery& query,
+                                                const std::string& purpose);
   void onFailure(const shotgrid::ClientError& error);
   void onSuccess();
   // Sleeps up to `d`, returning early on a poke, a stop or a shutdown request.

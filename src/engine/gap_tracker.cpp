@@ -11,8 +11,8 @@ std::string expiredLine(const GapRange& r) {
   if (r.first == r.last) {
     return "Timeout elapsed on backlog event id " + std::to_string(r.first) + ".";
   }
-  return "Timeout elapsed on backlog event ids " + std::to_string(r.first) + "-" + std::to_string(r.last) + " (" +
-         std::to_string(r.last - r.first + 1) + " ids never committed).";
+  return "Timeout elapsed on backlog event ids " + std::to_string(r.first) + "-" + std::to_string(r.last) +
+         " (" + std::to_string(r.last - r.first + 1) + " ids never committed).";
 }
 
 std::vector<GapRange> GapTracker::observe(std::int64_t first, std::int64_t last,

@@ -31,7 +31,8 @@ Lane::Lane(std::string name, LaneOptions options, LaneContext context)
       shutdownSubscription_(context_.shutdown.subscribe(waker_)),
       source_(context_.window, context_.makeReader, options_.batchSize, log_, context_.clock, name_,
               context_.metrics),
-      dispatcher_(DispatchContext{context_.store, context_.clock, log_, context_.logs, context_.timing, &activity_}),
+      dispatcher_(
+          DispatchContext{context_.store, context_.clock, log_, context_.logs, context_.timing, &activity_}),
       checkpointer_(context_.store, context_.clock, options_.groupCommitEvery, log_, name_,
                     [this](std::chrono::milliseconds d) { return pause(d); }) {
   context_.window.subscribe(waker_);
@@ -73,13 +74,14 @@ void Lane::persistState(Member& m, store::PluginState state) {
                                         m.resume.eventId, m.resume.callback});
 }
 
-void Lane::addMember(plugins::PluginId id, plugins::PluginPtr plugin, std::string loadError, Progress progress,
-                     FailurePolicy policy, std::size_t position, std::optional<store::PluginStatus> persisted) {
+void Lane::addMember(plugins::PluginId id, plugins::PluginPtr plugin, std::string loadError,
+                     Progress progress, FailurePolicy policy, std::size_t position,
+                     std::optional<store::PluginStatus> persisted) {
   auto log = context_.logs->get("plugin." + id.name);
   auto metrics = MemberMetrics::create(*context_.metrics, id);
-  auto member = std::make_shared<std::unique_ptr<Member>>(std::make_unique<Member>(
-      std::move(id), std::move(plugin), std::move(loadError), std::move(progress), policy, std::move(log),
-      std::move(metrics)));
+  auto member = std::make_shared<std::unique_ptr<Member>>(
+      std::make_unique<Member>(std::move(id), std::move(plugin), std::move(loadError), std::move(progress),
+                               policy, std::move(log), std::move(metrics)));
   auto& m = **member;
   if (m.plugin && persistedState(persisted) != MemberState::Active) {
     // A deactivation or an operator's disable outlives a restart; the plugin resumes where it stopped.
@@ -169,7 +171,8 @@ void Lane::disable(const std::string& key) {
     }
     m->state = MemberState::Disabled;
     m->reason = "disabled by an operator";
-    log_->warning(fmt::format("Plugin {} disabled by an operator at event {}.", m->id.name, m->progress.cursor()));
+    log_->warning(
+        fmt::format("Plugin {} disabled by an operator at event {}.", m->id.name, m->progress.cursor()));
     persistState(*m, store::PluginState::Disabled);
   });
 }
@@ -182,7 +185,8 @@ void Lane::setCursor(const std::string& key, std::int64_t cursor) {
     }
     const auto was = m->progress.cursor();
     if (auto set = checkpointer_.setCursor(*m, cursor); !set) {
-      log_->error(fmt::format("Could not move plugin {} to event {}: {}", m->id.name, cursor, set.error().message));
+      log_->error(
+          fmt::format("Could not move plugin {} to event {}: {}", m->id.name, cursor, set.error().message));
       return;
     }
     log_->info(fmt::format("Plugin {} moved by an operator from event {} to event {}; it continues after it.",
@@ -204,8 +208,8 @@ void Lane::replay(const std::string& key, std::string callback, core::EventPtr e
           return;
         }
       }
-      log_->error(fmt::format("Cannot replay event {} for plugin {}: it has no callback {} any more.", event->id,
-                              m.id.name, callback));
+      log_->error(fmt::format("Cannot replay event {} for plugin {}: it has no callback {} any more.",
+                              event->id, m.id.name, callback));
     }
   });
 }
@@ -274,7 +278,8 @@ bool Lane::deliver(std::size_t index, const core::EventPtr& eventPtr) {
   const core::Event& event = *eventPtr;
   const bool late = event.id <= m.progress.cursor();
   if (!late && event.id > m.progress.cursor() + 1) {
-    auto open = context_.gaps.observe(m.progress.cursor() + 1, event.id - 1, event.createdAt, context_.clock->now());
+    auto open =
+        context_.gaps.observe(m.progress.cursor() + 1, event.id - 1, event.createdAt, context_.clock->now());
     if (!open.empty()) {
       m.progress.backlogGaps(open);
     }
@@ -418,7 +423,8 @@ Lane::StepResult Lane::step() {
   if (!stopped()) {
     result.worked = processLate() || result.worked;
   }
-  if (!stopped() && !std::any_of(members_.begin(), members_.end(), [](const auto& m) { return m->retry.has_value(); })) {
+  if (!stopped() &&
+      !std::any_of(members_.begin(), members_.end(), [](const auto& m) { return m->retry.has_value(); })) {
     result.worked = processNext() || result.worked;
   }
   if (!result.worked) {
@@ -461,9 +467,9 @@ void Lane::publishStatus() {
   status.reserve(members_.size());
   for (const auto& m : members_) {
     status.push_back({m->id, m->progress.cursor(), m->progress.backlog().ranges(), m->plugin != nullptr,
-                      m->receives() && m->plugin != nullptr, m->state, m->reason, m->reloadError, m->processed,
-                      m->failedAttempts, m->retries, m->skipped, m->lastEventId, m->lastEventCreatedAt,
-                      m->lastError, std::nullopt});
+                      m->receives() && m->plugin != nullptr, m->state, m->reason, m->reloadError,
+                      m->processed, m->failedAttempts, m->retries, m->skipped, m->lastEventId,
+                      m->lastEventCreatedAt, m->lastError, std::nullopt});
     m->metrics.lagEvents->set(static_cast<double>(std::max<std::int64_t>(0, head - m->progress.cursor())));
     if (headCreatedAt && m->lastEventCreatedAt) {
       m->metrics.lagSeconds->set(

@@ -62,7 +62,8 @@ class Lane {
   // Changes take effect between two events. `plugin` is null when its load failed (`loadError` says why).
   // `persisted` is the plugin's stored status: a deactivation or an operator's disable outlives a restart.
   void addMember(plugins::PluginId id, plugins::PluginPtr plugin, std::string loadError, Progress progress,
-                 FailurePolicy policy, std::size_t position, std::optional<store::PluginStatus> persisted = {});
+                 FailurePolicy policy, std::size_t position,
+                 std::optional<store::PluginStatus> persisted = {});
   // A new version from disk (or a load failure of one): a deactivated plugin is active again and resumes
   // at the callback that failed.
   void replacePlugin(const std::string& key, plugins::PluginPtr plugin, std::string loadError);

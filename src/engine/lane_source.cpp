@@ -3,9 +3,7 @@
 #include <fmt/format.h>
 
 namespace sgeventd::engine {
-namespace {
-
-std::vector<core::EventPtr> share(std::vector<core::Event>&& events) {
+std::vector<core::EventPtr> shareEvents(std::vector<core::Event>&& events) {
   std::vector<core::EventPtr> out;
   out.reserve(events.size());
   for (auto& e : events) {
@@ -14,10 +12,10 @@ std::vector<core::EventPtr> share(std::vector<core::Event>&& events) {
   return out;
 }
 
-}  // namespace
-
 void SiteMetrics::request(const std::string& purpose) {
-  metrics_->counter("sgeventd_site_requests_total", "Requests sent to the site, by purpose.", {{"purpose", purpose}})
+  metrics_
+      ->counter("sgeventd_site_requests_total", "Requests sent to the site, by purpose.",
+                {{"purpose", purpose}})
       ->inc();
 }
 
@@ -28,8 +26,9 @@ void SiteMetrics::error(const shotgrid::ClientError& error) {
       ->inc();
 }
 
-LaneSource::LaneSource(EventWindow& window, std::function<shotgrid::EventReaderPtr()> makeReader, int batchSize,
-                       core::LoggerPtr log, core::ClockPtr clock, std::string laneName, core::MetricsPtr metrics)
+LaneSource::LaneSource(EventWindow& window, std::function<shotgrid::EventReaderPtr()> makeReader,
+                       int batchSize, core::LoggerPtr log, core::ClockPtr clock, std::string laneName,
+                       core::MetricsPtr metrics)
     : window_(window),
       makeReader_(std::move(makeReader)),
       batchSize_(batchSize),
@@ -76,7 +75,7 @@ LaneSource::Batch LaneSource::next(std::int64_t position) {
     // Nothing committed between here and the window: continue from the window itself.
     return {window_.after(slice.floor - 1, max).events, false};
   }
-  return {share(std::move(*result)), false};
+  return {shareEvents(std::move(*result)), false};
 }
 
 std::vector<core::EventPtr> LaneSource::late(std::int64_t first, std::int64_t last) const {
@@ -104,7 +103,7 @@ shotgrid::Result<std::vector<core::EventPtr>> LaneSource::readIds(const std::vec
       if (!found->empty()) {
         query.after = found->back().id;
       }
-      auto shared = share(std::move(*found));
+      auto shared = shareEvents(std::move(*found));
       out.insert(out.end(), shared.begin(), shared.end());
       if (!full) {
         break;

@@ -26,6 +26,9 @@ struct SiteMetrics {
   core::Metrics* metrics_;
 };
 
+// Events decoded from a reply, made shareable between the window and the lanes.
+std::vector<core::EventPtr> shareEvents(std::vector<core::Event>&& events);
+
 class LaneSource {
  public:
   LaneSource(EventWindow& window, std::function<shotgrid::EventReaderPtr()> makeReader, int batchSize,

@@ -45,8 +45,8 @@ struct MemberMetrics {
 };
 
 struct Member {
-  Member(plugins::PluginId pluginId, plugins::PluginPtr p, std::string error, Progress start, FailurePolicy pol,
-         core::LoggerPtr logger, MemberMetrics m)
+  Member(plugins::PluginId pluginId, plugins::PluginPtr p, std::string error, Progress start,
+         FailurePolicy pol, core::LoggerPtr logger, MemberMetrics m)
       : id(std::move(pluginId)),
         plugin(std::move(p)),
         loadError(std::move(error)),
@@ -77,7 +77,7 @@ struct Member {
   ResumePoint resume;
   std::optional<PendingRetry> retry;
   std::optional<std::chrono::steady_clock::time_point> settleRetryAt;  // after a failed backlog read
-  bool dirty = false;  // progress not committed yet
+  bool dirty = false;                                                  // progress not committed yet
 
   std::uint64_t processed = 0;
   std::uint64_t failedAttempts = 0;

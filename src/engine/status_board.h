@@ -62,7 +62,8 @@ struct LanePositions {
 class StatusBoard {
  public:
   // `activity` must outlive the lane's entry (the lane removes it before it goes).
-  void publish(const std::string& lane, std::vector<MemberStatus> members, const LaneActivity* activity = nullptr);
+  void publish(const std::string& lane, std::vector<MemberStatus> members,
+               const LaneActivity* activity = nullptr);
   void remove(const std::string& lane);
   std::vector<MemberStatus> members() const;
   LanePositions positions() const;

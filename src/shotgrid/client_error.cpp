@@ -54,7 +54,7 @@ std::string_view errorKindName(ErrorKind kind) {
     case ErrorKind::Fault:
       return "fault";
     case ErrorKind::Protocol:
-      return "http";
+      return "protocol";
     case ErrorKind::Timeout:
       return "timeout";
     case ErrorKind::Connection:
@@ -62,7 +62,7 @@ std::string_view errorKindName(ErrorKind kind) {
     case ErrorKind::Malformed:
       return "malformed";
     case ErrorKind::InvalidArgument:
-      return "invalid-argument";
+      return "invalid_argument";
   }
   return "fault";
 }

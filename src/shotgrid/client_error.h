@@ -32,7 +32,8 @@ struct ClientError {
 template <class T>
 using Result = Expected<T, ClientError>;
 
-// "authentication", "fault", "http", "timeout", "connection", "malformed", "invalid-argument": a metric label.
+// "authentication", "fault", "protocol", "timeout", "connection", "malformed", "invalid_argument": a metric
+// label, and the `kind` a Python plugin sees on the sg binding's errors.
 std::string_view errorKindName(ErrorKind kind);
 
 }  // namespace sgeventd::shotgrid

@@ -31,7 +31,8 @@ PluginState stateFromText(const std::string& text) {
   return PluginState::Active;
 }
 
-#define FAILURE_COLUMNS "collection, plugin, callback, event_id, attempts, error, at, is_final, event_json, id"
+#define FAILURE_COLUMNS \
+  "collection, plugin, callback, event_id, attempts, error, at, is_final, event_json, id"
 
 FailureRecord failureFromRow(const Statement& row) {
   return FailureRecord{row.text(0),
@@ -340,7 +341,8 @@ Expected<void> SqliteStateStore::recordFailure(const FailureRecord& failure) {
   SGEVENTD_TRY(writable());
   std::lock_guard dbLock(dbMutex_);
   auto insert = db_.prepare(
-      "INSERT INTO failures (collection, plugin, callback, event_id, attempts, error, at, is_final, event_json) "
+      "INSERT INTO failures (collection, plugin, callback, event_id, attempts, error, at, is_final, "
+      "event_json) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   auto prune = db_.prepare("DELETE FROM failures WHERE id <= (SELECT max(id) FROM failures) - ?1");
   if (!insert || !prune) {
@@ -374,8 +376,8 @@ Expected<void> SqliteStateStore::recordFailure(const FailureRecord& failure) {
 Expected<std::vector<FailureRecord>> SqliteStateStore::failures(std::optional<std::string> plugin,
                                                                 int limit) {
   std::lock_guard dbLock(dbMutex_);
-  auto statement = db_.prepare(
-      "SELECT " FAILURE_COLUMNS " FROM failures WHERE ?1 IS NULL OR plugin = ?1 ORDER BY id DESC LIMIT ?2");
+  auto statement = db_.prepare("SELECT " FAILURE_COLUMNS
+                               " FROM failures WHERE ?1 IS NULL OR plugin = ?1 ORDER BY id DESC LIMIT ?2");
   if (!statement) {
     return tl::unexpected(statement.error());
   }
@@ -407,7 +409,8 @@ Expected<std::optional<FailureRecord>> SqliteStateStore::failure(std::int64_t id
   statement->bind(1, id);
   auto row = statement->step();
   if (!row) {
-    return tl::unexpected(withContext(row.error(), "cannot read failure " + std::to_string(id) + " from " + path_));
+    return tl::unexpected(
+        withContext(row.error(), "cannot read failure " + std::to_string(id) + " from " + path_));
   }
   if (!*row) {
     return std::optional<FailureRecord>{};
@@ -422,7 +425,8 @@ Expected<void> SqliteStateStore::setPluginStatus(const PluginStatus& status) {
       "INSERT INTO plugin_status (collection, plugin, state, reason, since, resume_event, resume_callback) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
       "ON CONFLICT (collection, plugin) DO UPDATE SET state = excluded.state, reason = excluded.reason, "
-      "since = excluded.since, resume_event = excluded.resume_event, resume_callback = excluded.resume_callback");
+      "since = excluded.since, resume_event = excluded.resume_event, resume_callback = "
+      "excluded.resume_callback");
   if (!statement) {
     return tl::unexpected(statement.error());
   }

@@ -41,7 +41,7 @@ struct FailureRecord {
   int attempts = 0;
   std::string error;
   TimePoint at{};
-  bool final = false;  // the lane gave up on it (stopOnError=False) or deactivated the plugin
+  bool final = false;     // the lane gave up on it (stopOnError=False) or deactivated the plugin
   std::string eventJson;  // the event as the site sent it, so a replay needs no site; empty in old records
   std::int64_t id = 0;    // assigned by the store; 0 on a record not read back
 };

@@ -419,8 +419,8 @@ TEST_F(EngineSiteTest, ADeactivatedPluginStaysDeactivatedAfterARestartAndAFailur
   engine_.reset();
   core::Shutdown fresh;
   engine_ = std::make_unique<engine::Engine>(
-      options(), engine::EngineDeps{*store_, logs_, core::systemClock(), fresh, [this] { return reader(); },
-                                    source_, {}});
+      options(), engine::EngineDeps{
+                     *store_, logs_, core::systemClock(), fresh, [this] { return reader(); }, source_, {}});
   ASSERT_TRUE(engine_->start());
   site_->appendSyntheticEvents(1);
   ASSERT_TRUE(waitUntil([&] { return engine_->head() == 5; }));

@@ -32,8 +32,8 @@ class LaneTest : public ::testing::Test {
   LaneTest() { window.reset(10); }
 
   LaneContext context() {
-    return LaneContext{window, gaps,      store, logs, core::systemClock(), shutdown, [] { return nullptr; }, {},
-                       board,  metrics};
+    return LaneContext{window, gaps,  store,  logs, core::systemClock(), shutdown, [] { return nullptr; },
+                       {},     board, metrics};
   }
   std::shared_ptr<RecordingPlugin> plugin(const std::string& name, std::vector<std::string> callbacks,
                                           core::MatchSpec match = core::MatchSpec::all()) {

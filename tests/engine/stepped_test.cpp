@@ -33,9 +33,16 @@ class SteppedTest : public ::testing::Test {
   std::unique_ptr<Lane> lane() {
     return std::make_unique<Lane>(
         "a", LaneOptions{500, 20ms, 0ms},
-        LaneContext{window, gaps, store, logs, clock, shutdown,
-                    [this]() -> shotgrid::EventReaderPtr { return std::make_unique<FakeEventReader>(site); }, {},
-                    board, metrics});
+        LaneContext{window,
+                    gaps,
+                    store,
+                    logs,
+                    clock,
+                    shutdown,
+                    [this]() -> shotgrid::EventReaderPtr { return std::make_unique<FakeEventReader>(site); },
+                    {},
+                    board,
+                    metrics});
   }
   std::shared_ptr<RecordingPlugin> plugin(std::vector<std::string> callbacks, bool stopOnError = true) {
     std::vector<plugins::CallbackInfo> infos;
@@ -70,15 +77,17 @@ class SteppedTest : public ::testing::Test {
   std::shared_ptr<std::mutex> journalMutex = std::make_shared<std::mutex>();
 };
 
-plugins::InvokeResult retry(std::string m) { return plugins::InvokeResult::failure(plugins::InvokeStatus::Retry, m); }
+plugins::InvokeResult retry(std::string m) {
+  return plugins::InvokeResult::failure(plugins::InvokeStatus::Retry, m);
+}
 
 }  // namespace
 
 TEST_F(SteppedTest, FetcherOpensGapsAtTheLogsDeadlineAndDeliversALateIdOnce) {
   onSite(11);
   onSite(13);
-  Fetcher fetcher({}, std::make_unique<FakeEventReader>(site), window, gaps, logs->get("engine"), clock, shutdown,
-                  metrics);
+  Fetcher fetcher({}, std::make_unique<FakeEventReader>(site), window, gaps, logs->get("engine"), clock,
+                  shutdown, metrics);
   fetcher.stepOnce();
   EXPECT_EQ(window.head(), 13);
   ASSERT_TRUE(gaps.isOpen(12));
@@ -95,8 +104,8 @@ TEST_F(SteppedTest, FetcherOpensGapsAtTheLogsDeadlineAndDeliversALateIdOnce) {
 TEST_F(SteppedTest, FetcherExpiresAGapOnTheManualClockWithOneWarning) {
   onSite(11);
   onSite(14);
-  Fetcher fetcher({}, std::make_unique<FakeEventReader>(site), window, gaps, logs->get("engine"), clock, shutdown,
-                  metrics);
+  Fetcher fetcher({}, std::make_unique<FakeEventReader>(site), window, gaps, logs->get("engine"), clock,
+                  shutdown, metrics);
   fetcher.pollHeadOnce();
   fetcher.expireGapsOnce();
   EXPECT_EQ(gaps.openIdCount(), 2u);
@@ -111,7 +120,8 @@ TEST_F(SteppedTest, ATransientFailureIsRetriedOnlyWhenTheClockSaysSo) {
   auto l = lane();
   auto a = plugin({"cb"});
   int calls = 0;
-  a->setBehaviour([&](const core::Event&) { return ++calls == 1 ? retry("site down") : plugins::InvokeResult{}; });
+  a->setBehaviour(
+      [&](const core::Event&) { return ++calls == 1 ? retry("site down") : plugins::InvokeResult{}; });
   l->addMember(a->id(), a, "", Progress(10, {}), policy(3), 0);
   window.append({event(11), event(12)}, 12);
   auto step = l->step();
@@ -177,7 +187,8 @@ TEST_F(SteppedTest, AReloadResumesAtTheCallbackThatFailed) {
   auto l = lane();
   auto a = plugin({"first", "second"});
   a->setBehaviour([&](const core::Event&) {
-    return entries().back() == "a.second:11" ? plugins::InvokeResult::error("broken") : plugins::InvokeResult{};
+    return entries().back() == "a.second:11" ? plugins::InvokeResult::error("broken")
+                                             : plugins::InvokeResult{};
   });
   l->addMember(a->id(), a, "", Progress(10, {}), policy(1), 0);
   window.append({event(11)}, 11);
@@ -194,8 +205,8 @@ TEST_F(SteppedTest, AReloadResumesAtTheCallbackThatFailed) {
 TEST_F(SteppedTest, ADeactivationOutlivesARestartAndResumesAtTheFailedCallback) {
   auto l = lane();
   auto a = plugin({"first", "second"});
-  store::PluginStatus persisted{"/plugins", "a", store::PluginState::Inactive, "callback second failed", {}, 11,
-                                "second"};
+  store::PluginStatus persisted{
+      "/plugins", "a", store::PluginState::Inactive, "callback second failed", {}, 11, "second"};
   l->addMember(a->id(), a, "", Progress(10, {}), policy(1), 0, persisted);
   window.append({event(11)}, 11);
   l->step();

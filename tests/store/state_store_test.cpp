@@ -282,7 +282,8 @@ TEST(StateStore, AFailureKeepsItsEventAndAStatusItsResumePoint) {
   ASSERT_TRUE(missing);
   EXPECT_FALSE(*missing);
 
-  ASSERT_TRUE((*store)->setPluginStatus({"c", "p", PluginState::Inactive, "callback cb failed", now, 42, "cb"}));
+  ASSERT_TRUE(
+      (*store)->setPluginStatus({"c", "p", PluginState::Inactive, "callback cb failed", now, 42, "cb"}));
   ASSERT_TRUE((*store)->setPluginStatus({"c", "q", PluginState::Disabled, "disabled by an operator", now}));
   auto statuses = (*store)->pluginStatuses();
   ASSERT_TRUE(statuses);

@@ -14,26 +14,6 @@ Result<Json> invalid(std::string message) {
   return tl::unexpected(ClientError{ErrorKind::InvalidArgument, std::move(message)});
 }
 
-const char* kindName(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::Authentication:
-      return "authentication";
-    case ErrorKind::Fault:
-      return "fault";
-    case ErrorKind::Protocol:
-      return "protocol";
-    case ErrorKind::Timeout:
-      return "timeout";
-    case ErrorKind::Connection:
-      return "connection";
-    case ErrorKind::Malformed:
-      return "malformed";
-    case ErrorKind::InvalidArgument:
-      return "invalid_argument";
-  }
-  return "error";
-}
-
 Json member(const Json& arguments, const char* name) {
   auto it = arguments.find(name);
   return it == arguments.end() ? Json(nullptr) : *it;
@@ -152,9 +132,9 @@ py::tuple Connection::request(const std::string& operation, const std::string& a
   }();
   if (!result) {
     const auto& error = result.error();
-    return py::make_tuple(
-        py::make_tuple(kindName(error.kind), error.describe(), error.faultCode, error.httpStatus),
-        py::none());
+    return py::make_tuple(py::make_tuple(std::string(shotgrid::errorKindName(error.kind)), error.describe(),
+                                         error.faultCode, error.httpStatus),
+                          py::none());
   }
   std::string text = result->dump(-1, ' ', false, Json::error_handler_t::replace);
   return py::make_tuple(py::none(), py::str(text));
