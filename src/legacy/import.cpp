@@ -22,8 +22,11 @@ using store::TimePoint;
 namespace {
 
 constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{256} << 20;
-// system_clock counts nanoseconds in 64 bits (up to 2262): a hand-edited "never expires" date is clamped.
-constexpr std::int64_t kLatestExpirySeconds = 7'258'118'400;  // 2200-01-01 UTC
+// A pickle's datetime has any year 1..9999, but TimePoint (system_clock) counts nanoseconds in 64 bits,
+// 1677..2262. Expiries are therefore compared and converted as microseconds (Expiry holds them all),
+// and one still ahead after 2200 (a hand-edited "never expires") is stored as 2200-01-01 UTC.
+using Expiry = std::chrono::sys_time<std::chrono::microseconds>;
+const Expiry kLatestExpiry{std::chrono::seconds{7'258'118'400}};  // 2200-01-01 UTC
 
 enum class ReadStatus { Ok, Missing };
 
@@ -104,7 +107,7 @@ bool sameWallTime(const std::tm& a, const std::tm& b) {
 // A naive local datetime (how the original stores backlog expiries) as a UTC time point, in the time
 // zone of this process. An ambiguous wall time (the hour repeated when DST ends) resolves by `fold`, as
 // Python does; a wall time that never existed (skipped by DST) takes mktime's reading.
-TimePoint localToUtc(const pickle::DateTime& dt) {
+Expiry localToUtc(const pickle::DateTime& dt) {
   std::tm wall{};
   wall.tm_year = dt.year - 1900;
   wall.tm_mon = dt.month - 1;
@@ -133,8 +136,8 @@ TimePoint localToUtc(const pickle::DateTime& dt) {
     attempt.tm_isdst = -1;
     seconds = std::mktime(&attempt);
   }
-  seconds = std::min<std::int64_t>(seconds, kLatestExpirySeconds);
-  return TimePoint(std::chrono::seconds(seconds)) + std::chrono::microseconds(dt.microsecond);
+  // time_t is 64-bit seconds and a 4-digit year is about 3.2e11 of them: the microseconds fit.
+  return Expiry(std::chrono::seconds(seconds)) + std::chrono::microseconds(dt.microsecond);
 }
 
 std::string utcText(TimePoint at) {
@@ -278,12 +281,14 @@ class Importer {
       if (id.as<std::int64_t>() >= lastEventId) {
         continue;
       }
+      // One rule for every year: an expiry before now is dropped, whatever its distance from the epoch.
       const auto expires = localToUtc(expiry.as<pickle::DateTime>());
-      if (expires < now_) {
+      if (expires < std::chrono::time_point_cast<std::chrono::microseconds>(now_)) {
         ++report_.expiredBacklogIds;
         continue;
       }
-      open.push_back(Backlog{id.as<std::int64_t>(), expires});
+      const auto kept = std::min(expires, kLatestExpiry);
+      open.push_back(Backlog{id.as<std::int64_t>(), TimePoint(kept.time_since_epoch())});
     }
     if (ignored > 0) {
       warn(who + ": " + plural(ignored, "backlog entry") + " not of the form {id: datetime}: ignored");

@@ -22,14 +22,19 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   return true;
 }
 
-std::optional<TimePoint> compose(int y, int mo, int d, int h, int mi, int s, int micros) {
+// Computed in microseconds: years 0000..9999 (all four digits can say) are about 3.2e17 us from the epoch,
+// far inside 64 bits, so no input overflows here.
+std::optional<WireTime> compose(int y, int mo, int d, int h, int mi, int s, int micros) {
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) {
     return std::nullopt;
   }
-  return TimePoint{sys_days{ymd}.time_since_epoch() + hours{h} + minutes{mi} + seconds{s} +
-                   microseconds{micros}};
+  return WireTime{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros};
 }
+
+// The first instant after the accepted range, and the first of it, as WireTime.
+const WireTime kAfterLatest{sys_days{(kLatestYear + years{1}) / January / 1}};
+const WireTime kEarliest{sys_days{kEarliestYear / January / 1}};
 
 }  // namespace
 
@@ -40,7 +45,7 @@ bool isApi3DateTime(std::string_view t) {
          t[16] == ':' && digits(t, 17, 2, v) && t[19] == 'Z';
 }
 
-std::optional<TimePoint> parseDateTime(std::string_view t) {
+std::optional<WireTime> parseWireDateTime(std::string_view t) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   if (t.size() < 19 || !digits(t, 0, 4, y) || t[4] != '-' || !digits(t, 5, 2, mo) || t[7] != '-' ||
       !digits(t, 8, 2, d) || (t[10] != 'T' && t[10] != ' ') || !digits(t, 11, 2, h) || t[13] != ':' ||
@@ -68,6 +73,33 @@ std::optional<TimePoint> parseDateTime(std::string_view t) {
     return compose(y, mo, d, h, mi, s, micros);
   }
   return std::nullopt;
+}
+
+std::optional<TimePoint> toTimePoint(WireTime t) {
+  if (t < kEarliest || t >= kAfterLatest) {
+    return std::nullopt;
+  }
+  return TimePoint{duration_cast<TimePoint::duration>(t.time_since_epoch())};
+}
+
+Expected<TimePoint> readDateTime(std::string_view text) {
+  const auto wire = parseWireDateTime(text);
+  if (!wire) {
+    return fail("'" + std::string(text.substr(0, 40)) + "' is not a date-time (YYYY-MM-DDTHH:MM:SSZ)");
+  }
+  const auto point = toTimePoint(*wire);
+  if (!point) {
+    return fail("'" + std::string(text.substr(0, 40)) +
+                "' is outside the dates this daemon can hold (years " +
+                std::to_string(static_cast<int>(kEarliestYear)) + " to " +
+                std::to_string(static_cast<int>(kLatestYear)) + ")");
+  }
+  return *point;
+}
+
+std::optional<TimePoint> parseDateTime(std::string_view text) {
+  auto t = readDateTime(text);
+  return t ? std::optional<TimePoint>(*t) : std::nullopt;
 }
 
 std::string formatDateTime(TimePoint t) {

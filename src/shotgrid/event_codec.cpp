@@ -60,6 +60,10 @@ Expected<core::Event> decodeRecord(J& record) {
   }
   const auto created = record.find("created_at");
   if (created != record.end() && created->is_string()) {
+    // A created_at this daemon cannot hold (before 1678, after 2261) or cannot read is an error for that
+    // field only: the event keeps its id and everything else, and goes on without a creation time (the
+    // gap deadline then counts from now, as for a record without one). Dropping the event, or clamping
+    // the date and so inventing a deadline, would both be worse than not knowing it.
     event.createdAt = parseDateTime(created->template get_ref<const std::string&>());
   }
   event.eventType = takeString(record, "event_type").value_or(std::string());

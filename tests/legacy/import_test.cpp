@@ -284,6 +284,38 @@ TEST_F(Fixture, ExpiryIsNaiveLocalTime) {
   EXPECT_EQ(all[0].gaps, gaps);
 }
 
+// Regression: 1500-01-01 overflowed the nanosecond TimePoint and wrapped into the future, so it was kept
+// while 2000-01-01 was dropped. Every expiry now meets the same rule, whatever its year.
+TEST_F(Fixture, ExpiriesOfAnyYearAreJudgedByTheSameRule) {
+  const char* previous = std::getenv("TZ");
+  const std::string saved = previous ? previous : "";
+  ::setenv("TZ", "UTC", 1);
+  ::tzset();
+  const auto path = dir.file("years");
+  // {'/p': {'a': [10, {3: datetime(1500,1,1), 4: datetime(2000,1,1), 5: datetime(3000,1,1),
+  //                    6: datetime(2050,1,1)}]}}
+  const auto at = [](const std::string& yearBytes) {
+    return "cdatetime\ndatetime\nC\n" + yearBytes + "\x01\x01\x00\x00\x00\x00\x00\x00\x85R"s;
+  };
+  writeBytes(path, "\x80\x02}X\x02\x00\x00\x00/p}X\x01\x00\x00\x00"s + "a](K\x0a}(" + "K\x03" +
+                       at("\x05\xdc") + "K\x04" + at("\x07\xd0") + "K\x05" + at("\x0b\xb8") + "K\x06" +
+                       at("\x08\x02") + "uess."s);
+  auto report = import(path);
+  if (previous) {
+    ::setenv("TZ", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TZ");
+  }
+  ::tzset();
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->expiredBacklogIds, 2u);  // 1500 and 2000 are both before the clock's 2030
+  const auto all = checkpoints();
+  ASSERT_EQ(all.size(), 1u);
+  // 3000 is still ahead: kept, stored as the latest expiry a TimePoint is given (2200-01-01 UTC).
+  const std::vector<GapRange> gaps{{5, 5, epoch(7'258'118'400)}, {6, 6, epoch(2'524'608'000)}};
+  EXPECT_EQ(all[0].gaps, gaps);
+}
+
 TEST_F(Fixture, HandEditedListsAndOddEntriesAreReported) {
   const auto path = dir.file("odd");
   // {'/p': {'a': [7, {3: datetime(2031,1,1)}], 'b': 'x', 'c': (1, 2, 3), 'd': (True, {}),

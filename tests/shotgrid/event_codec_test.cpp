@@ -36,6 +36,52 @@ TEST(DateTime, RejectsOtherText) {
   EXPECT_FALSE(isApi3DateTime("2018-11-28T15:43:07.1Z"));
 }
 
+// Regression: these overflowed the nanosecond TimePoint (undefined behaviour, found by fuzzing) and came
+// back as some other date.
+TEST(DateTime, DatesOutsideTheTimePointRangeAreRejectedWithAMessage) {
+  for (const char* far : {"2262-04-12T00:00:00Z", "2300-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+                          "1677-09-21T00:00:00Z", "1500-01-01 00:00:00 UTC", "0000-01-01T00:00:00Z"}) {
+    EXPECT_FALSE(parseDateTime(far).has_value()) << far;
+    const auto read = readDateTime(far);
+    ASSERT_FALSE(read.has_value()) << far;
+    EXPECT_NE(read.error().message.find("outside the dates this daemon can hold"), std::string::npos)
+        << read.error().message;
+    EXPECT_TRUE(parseWireDateTime(far).has_value()) << far;  // well-formed: only its range is refused
+  }
+  EXPECT_NE(readDateTime("soon").error().message.find("is not a date-time"), std::string::npos);
+}
+
+TEST(DateTime, WireTimeHoldsEveryFourDigitYear) {
+  using std::chrono::year;
+  EXPECT_EQ(*parseWireDateTime("9999-12-31T23:59:59Z"),
+            WireTime{sys_days{year{9999} / 12 / 31}} + 23h + 59min + 59s);
+  EXPECT_EQ(*parseWireDateTime("0000-01-01 00:00:00.000001"), WireTime{sys_days{year{0} / 1 / 1}} + 1us);
+  EXPECT_EQ(*parseWireDateTime("1500-01-01T00:00:00Z"), WireTime{sys_days{year{1500} / 1 / 1}});
+}
+
+TEST(DateTime, TheEdgesOfTheAcceptedRangeRoundTrip) {
+  for (const char* edge : {"1678-01-01T00:00:00Z", "2261-12-31T23:59:59Z", "2200-06-15T12:00:00Z"}) {
+    const auto t = parseDateTime(edge);
+    ASSERT_TRUE(t.has_value()) << edge;
+    EXPECT_EQ(formatDateTime(*t), edge);
+  }
+  // The headroom is there: a timeout or a lag added to the latest date does not overflow.
+  const auto latest = *parseDateTime("2261-12-31T23:59:59.999999");
+  EXPECT_GT(latest + std::chrono::hours(24 * 90), latest);
+}
+
+TEST(EventFromJson, AFarFutureCreatedAtKeepsTheEventWithoutACreationTime) {
+  for (const char* far : {"2300-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1000-01-01T00:00:00Z"}) {
+    const Json record{{"id", 77}, {"event_type", "Shotgun_Shot_Change"}, {"created_at", far}};
+    const auto e = eventFromJson(record);
+    ASSERT_TRUE(e.has_value()) << e.error().message;
+    EXPECT_EQ(e->id, 77);
+    EXPECT_EQ(e->eventType, "Shotgun_Shot_Change");
+    EXPECT_FALSE(e->createdAt.has_value()) << far;
+    EXPECT_NE(e->json.find(far), std::string::npos);  // the record's own text still says it
+  }
+}
+
 TEST(EventFromJson, FullRecord) {
   const Json record = Json::parse(R"({"attribute_name": "sg_status_list",
     "created_at": "2018-11-28T15:43:07Z",
