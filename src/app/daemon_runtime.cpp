@@ -29,9 +29,13 @@
 namespace sgeventd::app {
 namespace {
 
+// The log hears retry bursts (a storm of 502s or resets is otherwise silent), and the stop request cuts
+// a retry wait short (a Retry-After of minutes must not hold the shutdown).
 shotgrid::ClientOptions clientOptions(const config::DaemonConfig& c, const std::string& name,
-                                      const std::string& key) {
+                                      const std::string& key, core::LoggerPtr log, core::Shutdown& shutdown) {
   shotgrid::ClientOptions o;
+  o.logger = std::move(log);
+  o.shutdown = &shutdown;
   o.server = c.server;
   o.auth.scriptName = name;
   o.auth.scriptKey = key;
@@ -152,8 +156,8 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   plugins::HostContext host;
   host.logs = *logs;
   host.useSessionUuid = c.useSessionUuid;
-  host.makeClient = [&c](const std::string& name, const std::string& key) {
-    return std::make_unique<shotgrid::Client>(clientOptions(c, name, key));
+  host.makeClient = [&c, log, &shutdown](const std::string& name, const std::string& key) {
+    return std::make_unique<shotgrid::Client>(clientOptions(c, name, key, log, shutdown));
   };
   std::vector<plugins::PluginLoaderPtr> loaders;
   loaders.push_back(plugins::native::makeNativeLoader());
@@ -197,9 +201,9 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   auto metrics = std::make_shared<core::MetricsRegistry>();
   engine::Engine engine(engineOptions(c),
                         engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
-                                           [&c]() -> shotgrid::EventReaderPtr {
+                                           [&c, log, &shutdown]() -> shotgrid::EventReaderPtr {
                                              return std::make_unique<shotgrid::Client>(
-                                                 clientOptions(c, c.scriptName, c.scriptKey));
+                                                 clientOptions(c, c.scriptName, c.scriptKey, log, shutdown));
                                            },
                                            source, timing, metrics, legacyStart});
   SystemdNotifier systemd;  // does nothing unless systemd started this process (Type=notify)

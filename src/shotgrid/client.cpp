@@ -142,9 +142,9 @@ struct Client::Impl {
     return auth;
   }
 
-  void warn(const std::string& line) const {
+  void log(core::LogLevel level, const std::string& line) const {
     if (options.logger) {
-      options.logger->warning(redact(line, options.auth.scriptKey));
+      options.logger->log(level, redact(line, options.auth.scriptKey));
     }
   }
 
@@ -164,6 +164,7 @@ struct Client::Impl {
     }
     const std::string body = envelope.dump(-1, ' ', false, kReplaceInvalid);
     const int maxAttempts = std::max(1, options.retry.maxAttempts);
+    std::string lastFailure;
     for (int attempt = 1;; ++attempt) {
       bool neverConnected = false;
       std::optional<std::chrono::seconds> retryAfter;
@@ -180,13 +181,25 @@ struct Client::Impl {
           return decodeResponse(*reply);
         }
       }();
+      // A burst is one call's run of retried failures. A storm of 502s, resets or truncated replies would
+      // be a line per attempt (and per call of every lane); instead its first retry says what failed and
+      // its end says how it ended, with the count.
       if (outcome) {
+        if (attempt > 1) {
+          log(core::LogLevel::Info, "api3 " + method + " succeeded after " + std::to_string(attempt) +
+                                        " attempts (last failure: " + lastFailure + ")");
+        }
         return outcome;
       }
       ClientError error = std::move(outcome.error());
       error.attempts = attempt;
       error.message = redact(std::move(error.message), options.auth.scriptKey);
-      if (attempt >= maxAttempts || !isRetryable(error, idempotent, neverConnected)) {
+      const bool retryable = isRetryable(error, idempotent, neverConnected);
+      if (attempt >= maxAttempts || !retryable) {
+        if (attempt > 1) {  // a single failed attempt is the caller's to report: it is no burst
+          log(core::LogLevel::Warning, "api3 " + method + " failed after " + std::to_string(attempt) +
+                                           " attempts: " + error.describe());
+        }
         return tl::unexpected(std::move(error));
       }
       auto wait = backoff.delay(attempt);
@@ -194,10 +207,17 @@ struct Client::Impl {
         const auto asked = std::min<std::chrono::milliseconds>(*retryAfter, options.retry.maxRetryAfter);
         wait = std::max(wait, asked);
       }
-      warn("api3 " + method + " failed (" + error.describe() + "); retry " + std::to_string(attempt + 1) +
-           "/" + std::to_string(maxAttempts) + " in " + std::to_string(wait.count()) + " ms");
+      lastFailure = error.describe();
+      if (attempt == 1) {
+        log(core::LogLevel::Warning, "api3 " + method + " failed (" + lastFailure + "); retrying, up to " +
+                                         std::to_string(maxAttempts) + " attempts (next in " +
+                                         std::to_string(wait.count()) + " ms)");
+      }
+      // A stop cuts the wait short (a Retry-After of minutes must not hold the daemon's shutdown).
       if (options.shutdown != nullptr) {
         if (options.shutdown->waitFor(wait)) {
+          log(core::LogLevel::Info, "api3 " + method + " not retried after " + std::to_string(attempt) +
+                                        " attempts: the daemon is stopping");
           return tl::unexpected(std::move(error));
         }
       } else {

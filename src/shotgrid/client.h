@@ -45,7 +45,7 @@ struct ClientOptions {
   RetryPolicy retry;
   int entitiesPerPage = 500;           // api_max_entities_per_page; PA's default when info does not say
   bool acceptCompression = true;       // ask for gzip (worth it over a WAN; off for loopback benchmarks)
-  core::LoggerPtr logger;              // optional: one WARNING line per retried request
+  core::LoggerPtr logger;              // optional: a WARNING when a call starts retrying, a line at its end
   core::Shutdown* shutdown = nullptr;  // optional: a stop request cuts retry waits short
 };
 

@@ -1,6 +1,8 @@
 // The client over real HTTP against a scripted stub server.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "closing_server.h"
 #include "core/memory_log.h"
 #include "shotgrid/client.h"
@@ -524,6 +526,77 @@ TEST(ClientHttpRetry, ShutdownCutsTheWaitShort) {
   EXPECT_FALSE(client.info().has_value());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   EXPECT_EQ(server.requestCount(), 1u);
+}
+
+// Regression: a line per retry turned every 502/503/429 storm into a flood (and, with no logger wired,
+// into silence). One burst is one WARNING when it starts and one line with the count when it ends.
+TEST(ClientHttpRetry, ABurstOfFailuresLogsOneWarningAndOneLineWithTheCount) {
+  StubServer server;
+  auto logs = std::make_shared<core::MemoryLogFactory>();
+  auto options = optionsFor(server.url());
+  options.retry.maxAttempts = 5;
+  options.logger = logs->get("shotgrid");
+  Client client{options};
+  server.push(StubReply{502, "bad gateway"});
+  server.push(StubReply{503, "busy"});
+  server.push(StubReply{429, "slow down", {{"Retry-After", "0"}}});
+  server.push(StubReply{200, R"({"results": {"version": [8)"});  // truncated JSON
+  server.pushResults({{"version", {8, 50, 0}}});
+  ASSERT_TRUE(client.info().has_value());
+  EXPECT_EQ(server.requestCount(), 5u);
+  const auto records = logs->sink().records();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].level, core::LogLevel::Warning);
+  EXPECT_NE(records[0].message.find("api3 info failed (HTTP 502"), std::string::npos) << records[0].message;
+  EXPECT_NE(records[0].message.find("retrying, up to 5 attempts"), std::string::npos) << records[0].message;
+  EXPECT_EQ(records[1].level, core::LogLevel::Info);
+  EXPECT_NE(records[1].message.find("succeeded after 5 attempts"), std::string::npos) << records[1].message;
+  EXPECT_NE(records[1].message.find("not valid JSON"), std::string::npos) << records[1].message;
+}
+
+TEST(ClientHttpRetry, ABurstThatGivesUpSaysSoOnceWithTheCount) {
+  StubServer server;
+  auto logs = std::make_shared<core::MemoryLogFactory>();
+  auto options = optionsFor(server.url());
+  options.logger = logs->get("shotgrid");
+  Client client{options};
+  server.setFallback([](const Json&) { return StubReply{503, "busy"}; });
+  ASSERT_FALSE(client.info().has_value());
+  const auto records = logs->sink().records();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_NE(records[0].message.find("retrying"), std::string::npos) << records[0].message;
+  EXPECT_EQ(records[1].level, core::LogLevel::Warning);
+  EXPECT_NE(records[1].message.find("api3 info failed after 3 attempts"), std::string::npos)
+      << records[1].message;
+  // A failure that is not retried is the caller's to report: no line of its own.
+  server.setFallback([](const Json&) { return exceptionReply(103, "no such entity"); });
+  ASSERT_FALSE(client.info().has_value());
+  EXPECT_EQ(logs->sink().records().size(), 2u);
+}
+
+TEST(ClientHttpRetry, AStopDuringARetryAfterWaitEndsTheCallAtOnce) {
+  StubServer server;
+  core::Shutdown shutdown;
+  auto logs = std::make_shared<core::MemoryLogFactory>();
+  auto options = optionsFor(server.url());
+  options.shutdown = &shutdown;
+  options.logger = logs->get("shotgrid");
+  Client client{options};
+  server.push(StubReply{429, "slow down", {{"Retry-After", "30"}}});
+  server.pushResults(1);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    shutdown.request();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = client.info();
+  const auto took = std::chrono::steady_clock::now() - start;
+  stopper.join();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().httpStatus, 429);
+  EXPECT_LT(took, 1500ms);
+  EXPECT_EQ(server.requestCount(), 1u);
+  EXPECT_EQ(logs->sink().count("the daemon is stopping"), 1u);
 }
 
 TEST(ClientHttpSecrets, KeyNeverShowsInErrorsOrLogs) {
