@@ -14,60 +14,32 @@
 
 #include "../support/wait.h"
 #include "process.h"
+#include "sim_fixture.h"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using sgeventd::testing::countedIds;
+using sgeventd::testing::preparePluginDir;
 using sgeventd::testing::Process;
+using sgeventd::testing::SimProcess;
+using sgeventd::testing::slurp;
 namespace fs = std::filesystem;
 
 namespace {
 
 using sgeventd::testing::waitUntil;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::int64_t> countedIds(const fs::path& p) {
-  std::vector<std::int64_t> ids;
-  std::ifstream in(p);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) {
-      ids.push_back(std::stoll(line));
-    }
-  }
-  return ids;
-}
-
 class DaemonProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("sgeventd-process-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "plugins");
-    fs::copy_file(fs::path(SGEVENTD_BUILD_DIR) / "test-plugins/count_events.so",
-                  dir_ / "plugins/count_events.so");
-    sim_ = std::make_unique<Process>(std::vector<std::string>{SGEVENTD_BINARY, "sim", "--port", "0"},
-                                     std::map<std::string, std::string>{}, (dir_ / "sim.stderr").string());
-    for (int i = 0; i < 20 && port_ == 0; ++i) {
-      auto line = sim_->readLine(10s);
-      ASSERT_TRUE(line) << "the sim printed no address";
-      if (auto at = line->find("http://127.0.0.1:"); at != std::string::npos) {
-        port_ = std::stoi(line->substr(at + 17));
-      }
-    }
-    ASSERT_GT(port_, 0);
-    http_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    preparePluginDir(dir_);
+    ASSERT_NO_FATAL_FAILURE(sim_.start(dir_));
     writeConfig();
   }
   void TearDown() override {
-    http_.reset();
-    sim_.reset();
+    sim_.stop();
     fs::remove_all(dir_);
   }
 
@@ -79,7 +51,7 @@ class DaemonProcessTest : public ::testing::Test {
             "conn_retry_sleep: 1\nmax_conn_retries: 3\nfetch_interval: 0.1\nmax_event_batch_size: 50\n"
             "backlog_timeout: 120\nretry_attempts: 1\nshutdown_timeout: 10\n"
             "[shotgun]\nserver: http://127.0.0.1:"
-         << port_
+         << sim_.port()
          << "\nname: sgeventd\nkey: sim-key\nuse_session_uuid: False\nrequest_timeout: 5\n"
             "[plugins]\npaths: plugins\n[emails]\nenabled: False\n";
   }
@@ -97,20 +69,11 @@ class DaemonProcessTest : public ::testing::Test {
   bool pluginStarted() {
     return slurp(dir_ / "logs/shotgunEventDaemon").find("Plugin count_events") != std::string::npos;
   }
-  json post(const std::string& path, const json& body) {
-    auto r = http_->Post(path.c_str(), body.dump(), "application/json");
-    if (!r || r->status != 200) {
-      ADD_FAILURE() << "POST " << path << " failed";
-      return nullptr;
-    }
-    return json::parse(r->body);
-  }
+  json post(const std::string& path, const json& body) { return sim_.post(path, body); }
   std::int64_t appendEvents(int n) { return post("/sim/events", {{"count", n}})["last"].get<std::int64_t>(); }
 
   fs::path dir_;
-  std::unique_ptr<Process> sim_;
-  int port_ = 0;
-  std::unique_ptr<httplib::Client> http_;
+  SimProcess sim_;
 };
 
 }  // namespace

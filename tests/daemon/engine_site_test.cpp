@@ -290,7 +290,7 @@ TEST_F(EngineSiteTest, ASlowPluginDoesNotDelayTheOthers) {
   site_->appendSyntheticEvents(2000);
   ASSERT_TRUE(waitUntil([&] { return seen("fast").size() == 2000; }, 60s));
   // The slow plugin is provably stuck inside its first callback while the fast one finished everything.
-  EXPECT_TRUE(inside);
+  EXPECT_TRUE(waitUntil([&] { return inside.load(); }));
   EXPECT_EQ(seen("slow"), std::vector<std::int64_t>{1});
   release = true;
   ASSERT_TRUE(waitUntil([&] { return seen("slow").size() == 2000; }, 60s));

@@ -12,35 +12,21 @@
 
 #include "../support/wait.h"
 #include "process.h"
+#include "sim_fixture.h"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using sgeventd::testing::countedIds;
+using sgeventd::testing::preparePluginDir;
 using sgeventd::testing::Process;
+using sgeventd::testing::SimProcess;
+using sgeventd::testing::slurp;
 using sgeventd::testing::waitUntil;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr int kShutdownTimeoutS = 3;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::int64_t> ids(const fs::path& p) {
-  std::vector<std::int64_t> out;
-  std::ifstream in(p);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) {
-      out.push_back(std::stoll(line));
-    }
-  }
-  return out;
-}
 
 bool hasLineWith(const std::string& text, const std::string& a, const std::string& b) {
   std::istringstream in(text);
@@ -57,10 +43,7 @@ class HungPluginTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("sgeventd-hung-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "plugins");
-    fs::copy_file(fs::path(SGEVENTD_BUILD_DIR) / "test-plugins/count_events.so",
-                  dir_ / "plugins/count_events.so");
+    preparePluginDir(dir_);
     std::ofstream(dir_ / "plugins/hang.py") << "import os, time\n"
                                                "def registerCallbacks(reg):\n"
                                                "    reg.registerCallback('sgeventd', 'sim-key', hang, None, "
@@ -70,37 +53,26 @@ class HungPluginTest : public ::testing::Test {
                                                "        f.write('%d\\n' % event['id'])\n"
                                                "    while True:\n"
                                                "        time.sleep(0.05)\n";
-    sim_ = std::make_unique<Process>(std::vector<std::string>{SGEVENTD_BINARY, "sim", "--port", "0"},
-                                     std::map<std::string, std::string>{}, (dir_ / "sim.stderr").string());
-    for (int i = 0; i < 20 && port_ == 0; ++i) {
-      auto line = sim_->readLine(10s);
-      ASSERT_TRUE(line) << "the sim printed no address";
-      if (auto at = line->find("http://127.0.0.1:"); at != std::string::npos) {
-        port_ = std::stoi(line->substr(at + 17));
-      }
-    }
-    ASSERT_GT(port_, 0);
-    http_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    ASSERT_NO_FATAL_FAILURE(sim_.start(dir_));
     std::ofstream(dir_ / "shotgunEventDaemon.conf")
         << "[daemon]\npidFile: sgeventd.pid\neventIdFile: shotgunEventDaemon.id\nstate_database: "
            "state.sqlite\n"
            "logMode: 1\nlogPath: logs\nlogFile: shotgunEventDaemon\nlogging: 20\n"
            "conn_retry_sleep: 1\nmax_conn_retries: 3\nfetch_interval: 0.2\nmax_event_batch_size: 50\n"
            "backlog_timeout: 120\nretry_attempts: 1\nshutdown_timeout: "
-        << kShutdownTimeoutS << "\n[shotgun]\nserver: http://127.0.0.1:" << port_
+        << kShutdownTimeoutS << "\n[shotgun]\nserver: http://127.0.0.1:" << sim_.port()
         << "\nname: sgeventd\nkey: sim-key\nuse_session_uuid: False\nrequest_timeout: 5\n"
            "[plugins]\npaths: plugins\n[emails]\nenabled: False\n";
   }
   void TearDown() override {
-    http_.reset();
-    sim_.reset();
+    sim_.stop();
     fs::remove_all(dir_);
   }
 
   std::string log() const { return slurp(dir_ / "logs/shotgunEventDaemon"); }
   std::string stderrText() const { return slurp(dir_ / "daemon.stderr"); }
   std::int64_t appendEvents(int n) {
-    auto r = http_->Post("/sim/events", json{{"count", n}}.dump(), "application/json");
+    auto r = sim_.http().Post("/sim/events", json{{"count", n}}.dump(), "application/json");
     if (!r || r->status != 200) {
       ADD_FAILURE() << "POST /sim/events failed";
       return 0;
@@ -109,9 +81,7 @@ class HungPluginTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::unique_ptr<Process> sim_;
-  int port_ = 0;
-  std::unique_ptr<httplib::Client> http_;
+  SimProcess sim_;
 };
 
 }  // namespace
@@ -135,11 +105,11 @@ TEST_F(HungPluginTest, HungPluginRemovedFromDiskOthersKeepGoingAndSigtermStopsWi
   // First batch: count_events takes all of it, hang is stuck inside its first callback.
   const auto first = appendEvents(10);
   ASSERT_GT(first, 0);
-  ASSERT_TRUE(waitUntil([&] { return ids(marker).size() == 1; }, 15s))
+  ASSERT_TRUE(waitUntil([&] { return countedIds(marker).size() == 1; }, 15s))
       << "the hang plugin never entered its callback:\n"
       << stderrText();
-  ASSERT_TRUE(waitUntil([&] { return ids(countFile).size() >= static_cast<std::size_t>(first); }, 15s))
-      << "count_events got " << ids(countFile).size() << " of " << first << " while hang was stuck:\n"
+  ASSERT_TRUE(waitUntil([&] { return countedIds(countFile).size() >= static_cast<std::size_t>(first); }, 15s))
+      << "count_events got " << countedIds(countFile).size() << " of " << first << " while hang was stuck:\n"
       << stderrText();
 
   // Removed from disk while stuck: the daemon notices and keeps delivering to count_events.
@@ -149,17 +119,18 @@ TEST_F(HungPluginTest, HungPluginRemovedFromDiskOthersKeepGoingAndSigtermStopsWi
       << log();
   const auto last = appendEvents(20);
   ASSERT_GT(last, first);
-  ASSERT_TRUE(waitUntil([&] { return ids(countFile).size() >= static_cast<std::size_t>(last); }, 15s))
-      << "count_events got " << ids(countFile).size() << " of " << last << " after hang.py was removed:\n"
+  ASSERT_TRUE(waitUntil([&] { return countedIds(countFile).size() >= static_cast<std::size_t>(last); }, 15s))
+      << "count_events got " << countedIds(countFile).size() << " of " << last
+      << " after hang.py was removed:\n"
       << log();
-  auto counted = ids(countFile);
+  auto counted = countedIds(countFile);
   std::sort(counted.begin(), counted.end());
   std::vector<std::int64_t> expected;
   for (std::int64_t i = 1; i <= last; ++i) {
     expected.push_back(i);
   }
   EXPECT_EQ(counted, expected) << "every id exactly once";
-  EXPECT_EQ(ids(marker).size(), 1u) << "hang's callback returned or was called again";
+  EXPECT_EQ(countedIds(marker).size(), 1u) << "hang's callback returned or was called again";
   ASSERT_FALSE(daemon->wait(0ms)) << "the daemon exited on its own:\n" << stderrText();
 
   // The stuck callback cannot hold the stop beyond shutdown_timeout.
