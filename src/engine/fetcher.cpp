@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
+#include "engine/reply_check.h"
+
 namespace sgeventd::engine {
 
 Fetcher::Fetcher(FetcherOptions options, shotgrid::EventReaderPtr reader, EventWindow& window,
@@ -58,6 +62,11 @@ void Fetcher::onFailure(const shotgrid::ClientError& error) {
 
 void Fetcher::onSuccess() {
   std::lock_guard lock(statusMutex_);
+  if (consecutiveProtocolErrors_ > 0) {
+    log_->info(fmt::format("The site's replies match their queries again, after {} that did not.",
+                           consecutiveProtocolErrors_));
+    consecutiveProtocolErrors_ = 0;
+  }
   if (consecutiveFailures_ > 0) {
     log_->info(fmt::format("Connection to SG restored after {} failed attempt(s).", consecutiveFailures_));
   }
@@ -74,8 +83,30 @@ std::optional<std::vector<core::Event>> Fetcher::query(const shotgrid::EventQuer
     onFailure(result.error());
     return std::nullopt;
   }
+  if (auto checked = checkReply(q, *result); !checked) {
+    onProtocolError(purpose, checked.error().message);
+    return std::nullopt;
+  }
   onSuccess();
   return std::move(*result);
+}
+
+void Fetcher::onProtocolError(const std::string& purpose, const std::string& what) {
+  site_.error(shotgrid::ClientError{shotgrid::ErrorKind::Malformed, what});
+  int count = 0;
+  {
+    std::lock_guard lock(statusMutex_);
+    count = ++consecutiveProtocolErrors_;
+    lastError_ = "reply breaks the query: " + what;
+  }
+  if (count == 1) {
+    // Once per burst: the same broken reply comes back on every retry.
+    log_->error(
+        fmt::format("The site's reply to the {} query breaks it: {}. Nothing of it is applied; "
+                    "asking again with a growing pause.",
+                    purpose, what));
+  }
+  pause(backoff_.delay(std::min(count, 10)));
 }
 
 std::optional<std::int64_t> Fetcher::newestEventId(shotgrid::EventReader* reader) {
@@ -85,6 +116,10 @@ std::optional<std::int64_t> Fetcher::newestEventId(shotgrid::EventReader* reader
     auto newest = sg.newestEventId();
     if (!newest) {
       onFailure(newest.error());
+      continue;
+    }
+    if (*newest < 0 || *newest > std::numeric_limits<std::int64_t>::max() / 2) {
+      onProtocolError("newest event", fmt::format("event id {} is no id an event log reaches", *newest));
       continue;
     }
     onSuccess();
@@ -218,7 +253,9 @@ void Fetcher::stop() {
 
 FetcherStatus Fetcher::status() const {
   std::lock_guard lock(statusMutex_);
-  return {window_.head(), consecutiveFailures_, lastError_, gaps_.openIdCount(), lastContact_};
+  FetcherStatus out{window_.head(), consecutiveFailures_, lastError_, gaps_.openIdCount(), lastContact_};
+  out.consecutiveProtocolErrors = consecutiveProtocolErrors_;
+  return out;
 }
 
 }  // namespace sgeventd::engine

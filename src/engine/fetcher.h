@@ -40,6 +40,7 @@ struct FetcherStatus {
   std::string lastError;
   std::size_t openGapIds = 0;
   std::optional<core::TimePoint> lastContact;  // when the site last answered
+  int consecutiveProtocolErrors = 0;           // replies that broke their query in a row (readiness)
 };
 
 class Fetcher {
@@ -80,6 +81,8 @@ class Fetcher {
                                                 const std::string& purpose);
   void onFailure(const shotgrid::ClientError& error);
   void onSuccess();
+  // A reply that does not answer its query: logged once per burst, not applied, asked again later.
+  void onProtocolError(const std::string& purpose, const std::string& what);
   // Sleeps up to `d`, returning early on a poke, a stop or a shutdown request.
   void pause(std::chrono::steady_clock::duration d);
   bool stopped() const { return stopping_.load() || shutdown_.requested(); }
@@ -109,6 +112,7 @@ class Fetcher {
 
   mutable std::mutex statusMutex_;
   int consecutiveFailures_ = 0;
+  int consecutiveProtocolErrors_ = 0;
   std::string lastError_;
   std::optional<core::TimePoint> lastContact_;
 };

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/reply_check.h"
+
 namespace sgeventd::engine {
 std::vector<core::EventPtr> shareEvents(std::vector<core::Event>&& events) {
   std::vector<core::EventPtr> out;
@@ -67,6 +69,12 @@ LaneSource::Batch LaneSource::next(std::int64_t position) {
   query.limit = batchSize_;
   site_.request("range");
   auto result = reader().readEvents(query);
+  if (result) {
+    if (auto checked = checkReply(query, *result); !checked) {
+      result = tl::unexpected(shotgrid::ClientError{
+          shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
+    }
+  }
   if (!result) {
     warn(fmt::format("events after {}", position), result.error());
     return {{}, true};
@@ -95,6 +103,12 @@ shotgrid::Result<std::vector<core::EventPtr>> LaneSource::readIds(const std::vec
     for (;;) {
       site_.request("backlog");
       auto found = reader().readEvents(query);
+      if (found) {
+        if (auto checked = checkReply(query, *found); !checked) {
+          found = tl::unexpected(shotgrid::ClientError{
+              shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
+        }
+      }
       if (!found) {
         warn("its backlog ids", found.error());
         return tl::unexpected(found.error());

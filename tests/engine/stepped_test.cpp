@@ -2,6 +2,8 @@
 // stepped by hand, so retries, deadlines and control requests are checked without a single sleep.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "core/memory_log.h"
 #include "core/metrics_registry.h"
 #include "engine/fetcher.h"
@@ -296,4 +298,43 @@ TEST_F(SteppedTest, ASiteThatIsDownIsAskedForBacklogIdsAgainOnlyAfterAPause) {
   l->step();
   EXPECT_EQ(site->reads, 2);
   EXPECT_EQ(entries(), std::vector<std::string>{"a.cb:12"});
+}
+
+TEST_F(SteppedTest, AReplyThatIgnoresTheIdFilterIsLoggedOnceAndNotApplied) {
+  onSite(11);
+  onSite(12);
+  Fetcher fetcher({}, std::make_unique<FakeEventReader>(site), window, gaps, logs->get("engine"), clock,
+                  shutdown, metrics);
+  fetcher.pollHeadOnce();
+  ASSERT_EQ(window.head(), 12);
+  site->ignoresTheIdFilter = true;  // from now on every page starts again at id 11
+  onSite(13);
+  shutdown.request();  // the fetcher's pauses return at once
+  fetcher.pollHeadOnce();
+  fetcher.pollHeadOnce();
+  EXPECT_EQ(window.head(), 12);
+  EXPECT_EQ(logs->sink().count("The site's reply to the head query breaks it: event id 11 is not above 12"),
+            1u);
+  EXPECT_EQ(fetcher.status().consecutiveProtocolErrors, 2);
+  site->ignoresTheIdFilter = false;
+  fetcher.pollHeadOnce();
+  EXPECT_EQ(window.head(), 13);
+  EXPECT_EQ(fetcher.status().consecutiveProtocolErrors, 0);
+  EXPECT_EQ(logs->sink().count("The site's replies match their queries again, after 2"), 1u);
+}
+
+TEST_F(SteppedTest, APoisonedIdNeverReachesTheHeadOrACursor) {
+  onSite(11);
+  {
+    std::lock_guard lock(site->mutex);
+    auto e = *event(std::numeric_limits<std::int64_t>::max());
+    site->events[e.id] = e;
+  }
+  Fetcher fetcher({}, std::make_unique<FakeEventReader>(site), window, gaps, logs->get("engine"), clock,
+                  shutdown, metrics);
+  shutdown.request();
+  fetcher.pollHeadOnce();
+  EXPECT_EQ(window.head(), 10);
+  EXPECT_EQ(gaps.openIdCount(), 0u);
+  EXPECT_EQ(logs->sink().count("more than any event log grows"), 1u);
 }
