@@ -1,7 +1,10 @@
 #pragma once
-// The exclusive lock that makes one state database belong to one sgeventd: flock(2) on "<db>.lock",
-// holding the owner's pid so the second comer can say who has it. The kernel drops the lock when the
-// process dies, so a kill -9 never leaves a stale lock behind.
+// The exclusive lock that makes one state database belong to one sgeventd: flock(2) on the database
+// file itself, so whatever path reaches it (a symlink, a relative path, a bind mount) locks the same
+// inode, and there is no separate lock file that could be deleted out from under a running daemon. The
+// kernel drops the lock when the process dies, so a kill -9 never leaves a stale lock behind.
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,7 +16,9 @@ namespace sgeventd::store {
 
 class DaemonLock {
  public:
-  // Fails with "state database <dbPath> is in use by another sgeventd (pid N)" when held elsewhere.
+  // Creates the database file when it does not exist yet (an empty file, which SQLite takes as a new
+  // database), so the lock is held before SQLite writes anything. Fails with "state database <dbPath>
+  // is in use by another sgeventd (pid N)" when held elsewhere.
   static Expected<DaemonLock> acquire(const std::string& dbPath);
 
   DaemonLock() = default;
@@ -22,11 +27,15 @@ class DaemonLock {
 
  private:
   explicit DaemonLock(core::UniqueFd fd) : fd_(std::move(fd)) {}
-  // Closing the descriptor releases the flock; the file stays (removing it would race a new owner).
+  // Closing the descriptor releases the flock. It must be closed after SQLite's own connection: closing
+  // any descriptor of a file drops the POSIX locks the process holds on it (SqliteStateStore declares
+  // its lock before its connection, so the connection goes first).
   core::UniqueFd fd_;
 };
 
-// The pid written in "<dbPath>.lock", when the file exists and holds one.
-std::optional<long> lockOwnerPid(const std::string& dbPath);
+// Who holds the daemon lock of the database at `dbPath` (symlinks followed), read from /proc/locks
+// without taking the lock (testing it by taking it could make a daemon starting at that instant fail).
+// nullopt when nobody holds it or the database does not exist; an error when /proc/locks cannot be read.
+Expected<std::optional<pid_t>> lockHolder(const std::string& dbPath);
 
 }  // namespace sgeventd::store

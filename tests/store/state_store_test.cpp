@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 
 #include "store/schema.h"
@@ -191,6 +194,46 @@ TEST(StateStore, DaemonLockExcludesSecondDaemonAndOfflineButNotReaders) {
   auto afterwards = openOrDie(path, OpenMode::Offline);
   ASSERT_TRUE(afterwards);
   EXPECT_TRUE(afterwards->setCursor("c", "p", 10));
+}
+
+// The lock belongs to the database file, not to the name it was reached by: a symlink to the live file
+// (issue 8, item 1) is the same state and must be refused.
+TEST(StateStore, DaemonLockHoldsThroughASymlinkToTheDatabase) {
+  TempDir dir;
+  const auto path = dir.file("s.sqlite");
+  const auto link = dir.file("link.sqlite");
+  auto daemon = openOrDie(path);
+  ASSERT_TRUE(daemon);
+  std::filesystem::create_symlink(path, link);
+
+  auto second = StateStore::open(link, OpenMode::Daemon);
+  ASSERT_FALSE(second) << "a second daemon opened the live state through a symlink";
+  EXPECT_NE(second.error().message.find("state database " + link), std::string::npos)
+      << second.error().message;
+  EXPECT_NE(
+      second.error().message.find("is in use by another sgeventd (pid " + std::to_string(::getpid()) + ")"),
+      std::string::npos)
+      << second.error().message;
+  EXPECT_FALSE(StateStore::open(link, OpenMode::Offline));
+
+  daemon.reset();
+  EXPECT_TRUE(openOrDie(link));
+}
+
+// Issue 8, item 1: deleting "<db>.lock" under a running daemon let a second one start. Nothing next to
+// the database holds the lock any more, so deleting that name changes nothing.
+TEST(StateStore, DaemonLockSurvivesDeletingTheLockFile) {
+  TempDir dir;
+  const auto path = dir.file("s.sqlite");
+  auto daemon = openOrDie(path);
+  ASSERT_TRUE(daemon);
+  std::error_code ec;
+  std::filesystem::remove(path + ".lock", ec);
+
+  auto second = StateStore::open(path, OpenMode::Daemon);
+  ASSERT_FALSE(second) << "a second daemon opened the live state after the lock file was deleted";
+  EXPECT_NE(second.error().message.find("is in use by another sgeventd"), std::string::npos);
+  EXPECT_FALSE(StateStore::open(path, OpenMode::Offline));
 }
 
 TEST(StateStore, ReadOnlyWorksOnACleanlyClosedDatabase) {
