@@ -99,7 +99,7 @@ int runStart(const config::DaemonConfig& c) {
 }
 
 int runStop(const config::DaemonConfig& c) {
-  auto result = stopDaemon(c.pidFile, c.shutdownTimeout + std::chrono::seconds(10));
+  auto result = stopDaemon(c.pidFile, c.stateDatabase, c.shutdownTimeout + std::chrono::seconds(10));
   if (!result) {
     std::cerr << "sgeventd: " << result.error().message << "\n";
     return 1;

@@ -13,10 +13,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "core/write_all.h"
+#include "store/daemon_lock.h"
 
 namespace sgeventd::app {
 
@@ -309,8 +311,8 @@ Expected<ReadinessReporter> daemonize(const DaemonizeOptions& options) {
   return ReadinessReporter(fds[1]);
 }
 
-Expected<StopResult> stopDaemon(const std::string& pidFile, std::chrono::milliseconds timeout,
-                                bool killAtDeadline) {
+Expected<StopResult> stopDaemon(const std::string& pidFile, const std::string& stateDatabase,
+                                std::chrono::milliseconds timeout, bool killAtDeadline) {
   std::error_code ec;
   if (!fs::exists(pidFile, ec)) {
     return StopResult{StopResult::Outcome::NotRunning,
@@ -326,6 +328,21 @@ Expected<StopResult> stopDaemon(const std::string& pidFile, std::chrono::millise
     }
     return StopResult{StopResult::Outcome::StaleRemoved,
                       "removed stale pid file " + pidFile + " (" + why + ")"};
+  }
+  // A command line that mentions "sgeventd" proves nothing (any process can name itself so, and a pid
+  // file outlives its daemon while pids are reused): signal only the process that holds the lock of this
+  // config's state database, which only its daemon can hold. The pid file is kept, since it may belong
+  // to a daemon still starting (it writes its pid file before it opens the state).
+  auto holder = store::lockHolder(stateDatabase);
+  if (!holder) {
+    return fail("cannot check that pid " + std::to_string(*pid) + " is the daemon of state database " +
+                stateDatabase + " (" + holder.error().message + "); not signalling it");
+  }
+  if (*holder != std::optional<pid_t>(*pid)) {
+    return fail("pid file " + pidFile + " names pid " + std::to_string(*pid) +
+                ", which does not hold the lock of state database " + stateDatabase + " (" +
+                (*holder ? "pid " + std::to_string(**holder) + " does" : std::string("no daemon holds it")) +
+                "): not signalling it; it is not this config's daemon, or it is still starting");
   }
   // One SIGTERM is enough: sgeventd's handler starts an orderly shutdown (the original repeated it).
   if (::kill(*pid, SIGTERM) != 0 && errno != ESRCH) {

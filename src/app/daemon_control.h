@@ -84,8 +84,10 @@ struct StopResult {
 };
 
 // SIGTERM to the pid in `pidFile`, then waits (polling) until the process is gone or `timeout` passes.
-// Still alive at the deadline: an error, unless `killAtDeadline` (then SIGKILL and wait once more).
-Expected<StopResult> stopDaemon(const std::string& pidFile, std::chrono::milliseconds timeout,
-                                bool killAtDeadline = false);
+// The pid must be the process holding the daemon lock of `stateDatabase` (see store::DaemonLock): any
+// other live process is an error and is not signalled. Still alive at the deadline: an error, unless
+// `killAtDeadline` (then SIGKILL and wait once more).
+Expected<StopResult> stopDaemon(const std::string& pidFile, const std::string& stateDatabase,
+                                std::chrono::milliseconds timeout, bool killAtDeadline = false);
 
 }  // namespace sgeventd::app

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,12 +49,20 @@ std::string readFile(const std::string& path) {
 }
 
 // A child process whose command line says "sgeventd", as the real daemon's does. It sleeps until
-// killed; with ignoreTerm it survives SIGTERM.
+// killed; with ignoreTerm it survives SIGTERM. Given a state database, it holds that database's daemon
+// lock (a flock on the file, taken by the child itself so /proc/locks names its pid) as a daemon does.
 class FakeDaemon {
  public:
-  explicit FakeDaemon(bool ignoreTerm = false) {
+  explicit FakeDaemon(bool ignoreTerm = false, const std::string& lockedDatabase = {}) {
     pid_ = ::fork();
     if (pid_ == 0) {
+      if (!lockedDatabase.empty()) {
+        // No O_CLOEXEC: the descriptor, and so the lock, survive the exec.
+        const int fd = ::open(lockedDatabase.c_str(), O_RDWR | O_CREAT, 0644);
+        if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+          ::_exit(126);
+        }
+      }
       if (ignoreTerm) {
         ::signal(SIGTERM, SIG_IGN);  // an ignored signal stays ignored across exec
       }
@@ -258,7 +267,7 @@ TEST(Daemonize, ForegroundExitsOneWhenTheDaemonDiesSilently) {
 
 TEST(StopDaemon, NoPidFileMeansNotRunning) {
   TempDir dir;
-  auto result = stopDaemon(dir.file("none.pid"), 1s);
+  auto result = stopDaemon(dir.file("none.pid"), dir.file("s.sqlite"), 1s);
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(result->outcome, StopResult::Outcome::NotRunning);
   EXPECT_EQ(result->message, "pid file " + dir.file("none.pid") + " does not exist. Daemon not running?");
@@ -268,7 +277,7 @@ TEST(StopDaemon, StalePidFileIsRemoved) {
   TempDir dir;
   const std::string path = dir.file("sgeventd.pid");
   writeFile(path, std::to_string(deadPid()) + "\n");
-  auto result = stopDaemon(path, 1s);
+  auto result = stopDaemon(path, dir.file("s.sqlite"), 1s);
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(result->outcome, StopResult::Outcome::StaleRemoved);
   EXPECT_FALSE(fs::exists(path));
@@ -276,10 +285,10 @@ TEST(StopDaemon, StalePidFileIsRemoved) {
 
 TEST(StopDaemon, StopsARunningProcess) {
   TempDir dir;
-  FakeDaemon daemon;
+  FakeDaemon daemon(/*ignoreTerm=*/false, dir.file("s.sqlite"));
   const std::string path = dir.file("sgeventd.pid");
   writeFile(path, std::to_string(daemon.pid()) + "\n");
-  auto result = stopDaemon(path, 10s);
+  auto result = stopDaemon(path, dir.file("s.sqlite"), 10s);
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->outcome, StopResult::Outcome::Stopped);
   const int status = daemon.reap();
@@ -289,16 +298,45 @@ TEST(StopDaemon, StopsARunningProcess) {
 
 TEST(StopDaemon, ReportsAProcessThatOutlivesTheDeadline) {
   TempDir dir;
-  FakeDaemon daemon(/*ignoreTerm=*/true);
+  FakeDaemon daemon(/*ignoreTerm=*/true, dir.file("s.sqlite"));
   const std::string path = dir.file("sgeventd.pid");
   writeFile(path, std::to_string(daemon.pid()) + "\n");
-  auto result = stopDaemon(path, 200ms);
+  auto result = stopDaemon(path, dir.file("s.sqlite"), 200ms);
   ASSERT_FALSE(result.has_value());
   EXPECT_NE(result.error().message.find("is still running"), std::string::npos);
   EXPECT_EQ(::kill(daemon.pid(), 0), 0) << "no SIGKILL unless asked";
-  auto forced = stopDaemon(path, 200ms, /*killAtDeadline=*/true);
+  auto forced = stopDaemon(path, dir.file("s.sqlite"), 200ms, /*killAtDeadline=*/true);
   ASSERT_TRUE(forced.has_value()) << forced.error().message;
   EXPECT_TRUE(WIFSIGNALED(daemon.reap()));
+}
+
+// Issue 8, item 8: a pid file naming any process whose command line mentions "sgeventd" used to get it
+// SIGTERM. Only the holder of this config's state lock is the daemon.
+TEST(StopDaemon, DoesNotSignalAProcessThatDoesNotHoldTheStateLock) {
+  TempDir dir;
+  const std::string database = dir.file("s.sqlite");
+  FakeDaemon unrelated;  // "sgeventd-test-sleeper", holding no lock
+  const std::string path = dir.file("sgeventd.pid");
+  writeFile(path, std::to_string(unrelated.pid()) + "\n");
+
+  auto result = stopDaemon(path, database, 1s);
+  ASSERT_FALSE(result.has_value()) << "stop signalled pid " << unrelated.pid();
+  EXPECT_EQ(result.error().message, "pid file " + path + " names pid " + std::to_string(unrelated.pid()) +
+                                        ", which does not hold the lock of state database " + database +
+                                        " (no daemon holds it): not signalling it; it is not this config's "
+                                        "daemon, or it is still starting");
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(::waitpid(unrelated.pid(), nullptr, WNOHANG), 0) << "the unrelated process was signalled";
+  EXPECT_TRUE(fs::exists(path)) << "the pid file may belong to a daemon still starting";
+
+  // With the real daemon running elsewhere, the message names it, and still nothing is signalled.
+  FakeDaemon real(/*ignoreTerm=*/false, database);
+  auto again = stopDaemon(path, database, 1s);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_NE(again.error().message.find("(pid " + std::to_string(real.pid()) + " does)"), std::string::npos)
+      << again.error().message;
+  EXPECT_EQ(::waitpid(unrelated.pid(), nullptr, WNOHANG), 0);
+  EXPECT_EQ(::waitpid(real.pid(), nullptr, WNOHANG), 0);
 }
 
 }  // namespace
