@@ -2,8 +2,11 @@
 // to rewind or skip a plugin.
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include "app/cli.h"
@@ -19,7 +22,7 @@ struct StateOptions {
   std::optional<std::string> db;
   std::optional<std::string> plugin;
   std::optional<std::string> collection;
-  std::int64_t cursor = 0;
+  std::string cursor;  // as typed: parseEventId() checks it (CLI11 would take "0x10" and clamp overflows)
   int limit = 20;
 };
 
@@ -81,7 +84,35 @@ int runFailures(const StateOptions& options, const CommandLine& cl) {
   return report(store::renderFailures(**opened, options.plugin, options.limit));
 }
 
+// An event id as the operator typed it: decimal digits only, within int64. CLI11's integer parsing
+// takes "0x10" as 16 and "0o7" as 7, clamps 99999999999999999999 to INT64_MAX (the plugin would then skip
+// every event), and answers "-5" with a range message 300 digits long; none of that can be meant.
+Expected<std::int64_t> parseEventId(const std::string& text) {
+  const auto notAnId = [&text](const std::string& why) {
+    return fail("\"" + text + "\" is not an event id: " + why);
+  };
+  if (text.empty()) {
+    return notAnId("it is empty");
+  }
+  if (text[0] == '-' && text.size() > 1 && text.find_first_not_of("0123456789", 1) == std::string::npos) {
+    return notAnId("event ids are not negative (0 means before the first event)");
+  }
+  if (text.find_first_not_of("0123456789") != std::string::npos) {
+    return notAnId("an event id is written in decimal digits 0-9 only");
+  }
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc::result_out_of_range || end != text.data() + text.size()) {
+    return notAnId("the largest event id is " + std::to_string(std::numeric_limits<std::int64_t>::max()));
+  }
+  return value;
+}
+
 int runSet(const StateOptions& options, const CommandLine& cl) {
+  auto cursor = parseEventId(options.cursor);
+  if (!cursor) {
+    return report(tl::unexpected(cursor.error()));
+  }
   auto opened = openStore(options, cl, store::OpenMode::Offline);
   if (!opened) {
     Error error = opened.error();
@@ -90,7 +121,7 @@ int runSet(const StateOptions& options, const CommandLine& cl) {
     }
     return report(tl::unexpected(error));
   }
-  return report(store::setPluginCursor(**opened, *options.plugin, options.cursor, options.collection));
+  return report(store::setPluginCursor(**opened, *options.plugin, *cursor, options.collection));
 }
 
 void addDbOption(CLI::App& command, StateOptions& options) {
@@ -117,9 +148,8 @@ void registerStateCommand(CLI::App& root, CommandLine& cl) {
   auto* set = state->add_subcommand(
       "set", "Rewind or skip a plugin: its next event is ID + 1 (the daemon must be stopped)");
   set->add_option("plugin", options->plugin, "Plugin name")->required();
-  set->add_option("id", options->cursor, "Last event id to treat as processed")
-      ->required()
-      ->check(CLI::NonNegativeNumber);
+  set->add_option("id", options->cursor, "Last event id to treat as processed (decimal, 0 or more)")
+      ->required();
   set->add_option("--collection", options->collection,
                   "Plugin path (collection) when the name is ambiguous or new");
   addDbOption(*set, *options);
