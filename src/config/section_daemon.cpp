@@ -10,6 +10,13 @@ namespace sgeventd::config {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr double kMinFetchInterval = 0.1;  // seconds
+constexpr std::int64_t kMaxLogLevel = 50;  // logging.CRITICAL
+
+}  // namespace
+
 Parser retryOnParser() {
   return Parser::choice(
       {retryOnName(RetryOn::Transient), retryOnName(RetryOn::Any), retryOnName(RetryOn::Never)});
@@ -62,9 +69,18 @@ const std::vector<Key<DaemonConfig>>& daemonKeys() {
          c.logFilePath =
              c.logPath ? (fs::path(*c.logPath) / v.text).lexically_normal().string() : k.resolve(v.text);
        }},
-      {"logging", Need::Required, Parser::integer(0, 100), "",
-       "level: 10 debug, 20 info, 30 warning, 40 error, 50 critical",
-       [](const Value& v, C& c, K&) { c.logLevel = static_cast<int>(v.integer); }},
+      {"logging", Need::Required, Parser::integer(-kIntMax, kIntMax), "",
+       "level 0 to 50: 10 debug, 20 info, 30 warning, 40 error, 50 critical",
+       [](const Value& v, C& c, K& k) {
+         // Python's setLevel() takes any int, but above 50 (CRITICAL) no record is ever emitted, and
+         // below 0 means nothing a level can: neither can be meant, so neither silently runs.
+         if (v.integer < 0 || v.integer > kMaxLogLevel) {
+           k.error(inQuotes(v.text) + " is not a logging level: use 0 to 50, e.g. 10 (DEBUG), 20 (INFO), " +
+                   "30 (WARNING), 40 (ERROR) or 50 (CRITICAL); above 50 nothing would be logged");
+           return;
+         }
+         c.logLevel = static_cast<int>(v.integer);
+       }},
       {"timing_log", Need::Optional, Parser::boolean(), "off", "timing lines in <log file>.timing",
        [](const Value& v, C& c, K&) { c.timingLog = v.boolean; }},
       {"log_rotation", Need::Optional, Parser::choice({"midnight", "off"}), "midnight",
@@ -77,8 +93,17 @@ const std::vector<Key<DaemonConfig>>& daemonKeys() {
        "failed requests in a row before an ERROR and a conn_retry_sleep pause",
        [](const Value& v, C& c, K&) { c.maxConnRetries = static_cast<int>(v.integer); }},
       {"fetch_interval", Need::Required, Parser::seconds(0, kMaxSeconds), "",
-       "pause between polls when a batch was not full; fractions allowed",
-       [](const Value& v, C& c, K&) { c.fetchInterval = v.millis(); }},
+       "pause between polls when a batch was not full; fractions allowed, at least 0.1",
+       [](const Value& v, C& c, K& k) {
+         // The original sleeps fetch_interval between polls; 0 there (and here) polls the site in a
+         // tight loop at full CPU, which no one means.
+         if (v.seconds < kMinFetchInterval) {
+           k.error(inQuotes(v.text) + " is below the floor of 0.1 seconds (a shorter pause polls the site " +
+                   "without rest)");
+           return;
+         }
+         c.fetchInterval = v.millis();
+       }},
       {"max_event_batch_size", Need::Optional, Parser::integer(1, kIntMax), "500", "events per request",
        [](const Value& v, C& c, K&) { c.maxEventBatchSize = static_cast<int>(v.integer); }},
       {"state_database", Need::Optional, Parser::nonEmptyText(), "",

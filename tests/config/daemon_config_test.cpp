@@ -506,5 +506,39 @@ TEST(DaemonConfigErrors, LoadReturnsTheErrors) {
   EXPECT_EQ(loaded.error().size(), 1U);
 }
 
+// Issue 8, item 9: 0 polled the site in a tight loop; the floor is 0.1 s, and 0.1 itself is fine.
+TEST(DaemonConfigErrors, FetchIntervalBelowTheFloorNamesLineAndFloor) {
+  Fixture f;
+  for (const std::string value : {"0", "0.0", "0.05"}) {
+    std::string text = minimal();
+    text.replace(text.find("fetch_interval: 5"), 17, "fetch_interval: " + value);
+    EXPECT_EQ(f.errors(text), std::vector<std::string>{":9: fetch_interval: \"" + value +
+                                                       "\" is below the floor of 0.1 seconds (a shorter "
+                                                       "pause polls the site without rest)"});
+  }
+  std::string text = minimal();
+  text.replace(text.find("fetch_interval: 5"), 17, "fetch_interval: 0.1");
+  EXPECT_TRUE(f.errors(text).empty());
+}
+
+// Issue 8, item 9: "logging: 99" silenced every log. Python's setLevel() takes any int, but only 0 to 50
+// (CRITICAL) can be meant.
+TEST(DaemonConfigErrors, LoggingLevelOutsideZeroToFiftyListsTheLevels) {
+  Fixture f;
+  for (const std::string value : {"99", "51", "-1"}) {
+    std::string text = minimal();
+    text.replace(text.find("logging: 20"), 11, "logging: " + value);
+    EXPECT_EQ(f.errors(text), std::vector<std::string>{":6: logging: \"" + value +
+                                                       "\" is not a logging level: use 0 to 50, e.g. 10 "
+                                                       "(DEBUG), 20 (INFO), 30 (WARNING), 40 (ERROR) or 50 "
+                                                       "(CRITICAL); above 50 nothing would be logged"});
+  }
+  for (const std::string value : {"0", "10", "25", "50"}) {
+    std::string text = minimal();
+    text.replace(text.find("logging: 20"), 11, "logging: " + value);
+    EXPECT_TRUE(f.errors(text).empty()) << value;
+  }
+}
+
 }  // namespace
 }  // namespace sgeventd::config
