@@ -14,7 +14,8 @@ namespace {
 
 int checkConfig(const std::optional<std::string>& path, const CommandLine& cl) {
   const config::Environment env = config::processEnvironment();
-  auto located = config::locateConfig(path ? path : cl.configPath, env, cl.argv0);
+  auto located = path ? config::locateConfig(path, env, cl.argv0, "given to check-config")
+                      : config::locateConfig(cl.configPath, env, cl.argv0);
   if (!located) {
     std::fprintf(stderr, "%s\n", located.error().c_str());
     return 1;

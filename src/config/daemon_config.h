@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config_types.h"  // ConfigError, Environment, processEnvironment()
@@ -118,8 +119,9 @@ Expected<DaemonConfig, std::vector<ConfigError>> loadDaemonConfig(const std::str
                                                                   const Environment& env);
 
 // -c PATH, else $SGEVENTD_CONFIG, else the original's search order (next to the binary, /etc), then the
-// package's /etc/sgeventd.
+// package's /etc/sgeventd. `cliOrigin` says where `cliPath` came from, for the error messages.
 Expected<std::string, std::string> locateConfig(const std::optional<std::string>& cliPath,
-                                                const Environment& env, const std::string& argv0);
+                                                const Environment& env, const std::string& argv0,
+                                                std::string_view cliOrigin = "given with -c");
 
 }  // namespace sgeventd::config

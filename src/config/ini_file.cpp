@@ -103,14 +103,29 @@ std::string_view pythonErrorName(IniErrorKind kind) {
 }
 
 Expected<IniFile, std::vector<IniError>> IniFile::read(const std::string& path, Environment env) {
+  const auto failure = [&path](std::string message) {
+    return unexpected(
+        std::vector<IniError>{{IniErrorKind::Parsing, ConfigError{path, 0, "", std::move(message)}}});
+  };
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return unexpected(std::vector<IniError>{
-        {IniErrorKind::Parsing, ConfigError{path, 0, "", "cannot be read (missing or not readable)"}}});
+    return failure("cannot be read (missing or not readable)");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path, std::move(env));
+  // Read in chunks and stop one byte past the cap, so a file that grows while it is read (or a device
+  // that never ends) is refused as well as a huge one, without ever holding more than the cap.
+  std::string text;
+  char chunk[65536];
+  while (text.size() <= kMaxConfigBytes && in.read(chunk, sizeof chunk).gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) {
+    return failure("cannot be read (I/O error)");
+  }
+  if (text.size() > kMaxConfigBytes) {
+    return failure("is larger than " + std::to_string(kMaxConfigBytes / (1024 * 1024)) +
+                   " MiB, the most a config file may be (refused before parsing)");
+  }
+  return parse(text, path, std::move(env));
 }
 
 Expected<IniFile, std::vector<IniError>> IniFile::parse(std::string_view text, std::string fileName,

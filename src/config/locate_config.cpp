@@ -1,6 +1,8 @@
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 
 #include "config/daemon_config.h"
 
@@ -13,6 +15,22 @@ namespace {
 bool isFile(const std::string& path) {
   std::error_code ec;
   return fs::is_regular_file(path, ec);
+}
+
+// Why a path the operator named cannot be read as a config: "does not exist", "is a directory"...
+std::optional<std::string> notAFile(const std::string& path) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (fs::is_regular_file(status)) {
+    return std::nullopt;
+  }
+  if (fs::is_directory(status)) {
+    return "is a directory, not a config file";
+  }
+  if (fs::exists(status)) {
+    return "is not a regular file";
+  }
+  return "does not exist";
 }
 
 // The folder of the running binary, as the original's realpath(abspath(sys.argv[0])). A bare name
@@ -54,16 +72,17 @@ std::optional<fs::path> binaryFolder(const std::string& argv0, const Environment
 }  // namespace
 
 Expected<std::string, std::string> locateConfig(const std::optional<std::string>& cliPath,
-                                                const Environment& env, const std::string& argv0) {
+                                                const Environment& env, const std::string& argv0,
+                                                std::string_view cliOrigin) {
   if (cliPath) {
-    if (!isFile(*cliPath)) {
-      return unexpected(std::string("config file ") + *cliPath + " (given with -c) does not exist");
+    if (auto problem = notAFile(*cliPath)) {
+      return unexpected("config file " + *cliPath + " (" + std::string(cliOrigin) + ") " + *problem);
     }
     return *cliPath;
   }
   if (auto it = env.find("SGEVENTD_CONFIG"); it != env.end() && !it->second.empty()) {
-    if (!isFile(it->second)) {
-      return unexpected("config file " + it->second + " (from $SGEVENTD_CONFIG) does not exist");
+    if (auto problem = notAFile(it->second)) {
+      return unexpected("config file " + it->second + " (from $SGEVENTD_CONFIG) " + *problem);
     }
     return it->second;
   }

@@ -4,6 +4,7 @@
 
 #include "config/python_numbers.h"
 #include "config/sections.h"
+#include "core/plugin_path.h"
 
 namespace sgeventd::config {
 
@@ -21,7 +22,9 @@ const std::vector<Key<DaemonConfig>>& pluginsKeys() {
            k.error("lists no plugin folder");
          }
          std::set<std::string> seen;
-         for (const auto& entry : entries) {
+         for (const auto& written : entries) {
+           // A trailing slash must not make a new state key (see core/plugin_path.h).
+           const std::string entry = core::normalisePluginPath(written);
            const std::string resolved = k.resolve(entry);
            std::error_code ec;
            if (!fs::exists(resolved, ec)) {

@@ -9,31 +9,15 @@
 #include <fstream>
 #include <string>
 
+#include "run_binary.h"
+
 namespace sgeventd::app {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct BinaryRun {
-  int exitCode;
-  std::string output;
-};
-
-BinaryRun runBinary(const std::string& args) {
-  const std::string command = std::string(SGEVENTD_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  BinaryRun run{-1, ""};
-  if (pipe == nullptr) {
-    return run;
-  }
-  std::array<char, 4096> buffer{};
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) {
-    run.output.append(buffer.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using testing::BinaryRun;
+using testing::runBinary;
 
 struct Dir {
   fs::path path;
@@ -94,6 +78,20 @@ TEST(CheckConfigCommand, MissingFileExitsOne) {
   const BinaryRun run = runBinary("check-config /nonexistent/sgeventd.conf");
   EXPECT_EQ(run.exitCode, 1);
   EXPECT_NE(run.output.find("does not exist"), std::string::npos) << run.output;
+}
+
+// Issue 8, item 10: the file named to check-config was said to be "given with -c", and a folder given
+// to -c was said not to exist.
+TEST(CheckConfigCommand, MessagesNameWhereThePathCameFromAndWhatItIs) {
+  Dir d;
+  const BinaryRun argument = runBinary("check-config " + (d.path / "none.conf").string());
+  EXPECT_EQ(argument.exitCode, 1);
+  EXPECT_EQ(argument.output,
+            "config file " + (d.path / "none.conf").string() + " (given to check-config) does not exist\n");
+  const BinaryRun folder = runBinary("-c " + d.path.string() + " check-config");
+  EXPECT_EQ(folder.exitCode, 1);
+  EXPECT_EQ(folder.output,
+            "config file " + d.path.string() + " (given with -c) is a directory, not a config file\n");
 }
 
 }  // namespace

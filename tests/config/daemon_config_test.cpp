@@ -236,6 +236,27 @@ TEST(DaemonConfig, DuplicatePluginPathIsLoadedOnceWithAWarning) {
   EXPECT_NE(report.warnings[0].message.find("listed twice"), std::string::npos);
 }
 
+// Issue 8, item 10: "plugins/" made a new state key next to "plugins" (a fresh start for every plugin).
+// Trailing slashes are dropped from the entry as written, so both spell the same collection.
+TEST(DaemonConfig, TrailingSlashInPluginPathsKeysTheSameState) {
+  Fixture f;
+  const std::string absolute = (f.dir.path() / "plugins").string();
+  std::string text = minimal();
+  text.replace(text.find("paths: plugins"), 14, "paths: plugins/, " + absolute + "//");
+  const ConfigReport report = f.check(text);
+  ASSERT_TRUE(report.errors.empty()) << report.errors.front().describe();
+  EXPECT_EQ(report.config->pluginPaths, (std::vector<std::string>{"plugins"}));
+  EXPECT_EQ(report.config->resolvedPluginPaths, (std::vector<std::string>{absolute}));
+  ASSERT_EQ(report.warnings.size(), 1U);
+  EXPECT_NE(report.warnings[0].message.find("listed twice"), std::string::npos);
+
+  std::string single = minimal();
+  single.replace(single.find("paths: plugins"), 14, "paths: " + absolute + "/");
+  const ConfigReport alone = f.check(single);
+  ASSERT_TRUE(alone.errors.empty());
+  EXPECT_EQ(alone.config->pluginPaths, (std::vector<std::string>{absolute}));
+}
+
 TEST(DaemonConfig, EmailsEnabledDefaultsToWhetherEverythingIsSet) {
   Fixture f;
   const std::string full = "[emails]\nserver: smtp\nfrom: a@b\nto: c@d, e@f ,\nsubject: [SG]\n";

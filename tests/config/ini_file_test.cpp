@@ -2,6 +2,10 @@
 #include "config/ini_file.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace sgeventd::config {
 namespace {
@@ -173,6 +177,38 @@ TEST(IniErrors, UnreadableFile) {
   ASSERT_FALSE(ini.has_value());
   EXPECT_EQ(ini.error().front().error.describe(),
             "/nonexistent/sgeventd/test.conf: cannot be read (missing or not readable)");
+}
+
+// Issue 8, item 10: a 150 MB config took 18 s and 1.86 GB to parse. Over the cap it is refused, with
+// a message that says why, before any parsing; at the cap it is read.
+TEST(IniErrors, FileOverTheSizeCapIsRefusedBeforeParsing) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "sgeventd-ini-XXXXXX").string();
+  const std::filesystem::path dir = ::mkdtemp(pattern.data());
+  const std::string path = (dir / "big.conf").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "[a]\nk = v\n";
+    // Comment lines up to one byte past the cap: valid INI, so only the size can refuse it.
+    const std::string comment = "#" + std::string(1022, 'x') + "\n";
+    auto written = static_cast<std::size_t>(out.tellp());
+    while (written + comment.size() <= IniFile::kMaxConfigBytes) {
+      out << comment;
+      written += comment.size();
+    }
+    out << std::string(IniFile::kMaxConfigBytes - written, '#');
+  }
+  ASSERT_EQ(std::filesystem::file_size(path), IniFile::kMaxConfigBytes);
+  auto atCap = IniFile::read(path);
+  ASSERT_TRUE(atCap.has_value()) << atCap.error().front().error.describe();
+  EXPECT_EQ(*atCap->get("a", "k"), "v");
+
+  std::ofstream(path, std::ios::binary | std::ios::app) << "#";
+  auto over = IniFile::read(path);
+  ASSERT_FALSE(over.has_value());
+  ASSERT_EQ(over.error().size(), 1U);
+  EXPECT_EQ(over.error().front().error.describe(),
+            path + ": is larger than 16 MiB, the most a config file may be (refused before parsing)");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

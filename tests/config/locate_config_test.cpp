@@ -36,6 +36,26 @@ TEST(LocateConfig, MissingCommandLineFileIsAnError) {
   EXPECT_EQ(found.error(), "config file /nonexistent/x.conf (given with -c) does not exist");
 }
 
+// Issue 8, item 10: a folder given to -c was reported as "does not exist".
+TEST(LocateConfig, DirectoryIsReportedAsADirectory) {
+  Dir d;
+  auto viaDashC = locateConfig(d.path.string(), {}, "sgeventd");
+  ASSERT_FALSE(viaDashC.has_value());
+  EXPECT_EQ(viaDashC.error(),
+            "config file " + d.path.string() + " (given with -c) is a directory, not a config file");
+  auto viaEnv = locateConfig(std::nullopt, {{"SGEVENTD_CONFIG", d.path.string()}}, "sgeventd");
+  ASSERT_FALSE(viaEnv.has_value());
+  EXPECT_EQ(viaEnv.error(),
+            "config file " + d.path.string() + " (from $SGEVENTD_CONFIG) is a directory, not a config file");
+}
+
+// Issue 8, item 10: `check-config FILE` said "(given with -c)"; the caller names the origin.
+TEST(LocateConfig, ErrorNamesTheOriginTheCallerGives) {
+  auto found = locateConfig(std::string("/nonexistent/x.conf"), {}, "sgeventd", "given to check-config");
+  ASSERT_FALSE(found.has_value());
+  EXPECT_EQ(found.error(), "config file /nonexistent/x.conf (given to check-config) does not exist");
+}
+
 TEST(LocateConfig, EnvironmentVariableNext) {
   Dir d;
   std::ofstream(d.path / "b.conf") << "";
