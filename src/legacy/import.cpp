@@ -149,8 +149,16 @@ std::string utcText(TimePoint at) {
   return buffer;
 }
 
-std::string plural(std::size_t count, const char* word) {
-  return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
+// "1 plugin", "3 plugins", "2 backlog entries".
+std::string plural(std::size_t count, const std::string& word) {
+  if (count == 1) {
+    return "1 " + word;
+  }
+  if (word.size() > 1 && word.back() == 'y' &&
+      std::string("aeiou").find(word[word.size() - 2]) == std::string::npos) {
+    return std::to_string(count) + " " + word.substr(0, word.size() - 1) + "ies";
+  }
+  return std::to_string(count) + " " + word + "s";
 }
 
 struct Backlog {
