@@ -14,13 +14,20 @@ DEBIAN_PACKAGES := cmake ninja-build g++ make pkg-config python3 clang-format \
   pybind11-dev libpython3.11-dev python3-dev libsystemd-dev systemd
 # `make package` also needs dpkg-shlibdeps (dpkg-dev) and file (CPack's ELF detection).
 PACKAGE_DEBIAN_PACKAGES := dpkg-dev file
+# `make fuzz` builds with clang's libFuzzer (the runtime is in libclang-rt-14-dev).
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := ini_file pickle legacy_import api3_reply datetime
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps package-deps build test demo bench test-asan format format-check clean package package-test
+.PHONY: deps package-deps fuzz-deps build test demo bench test-asan fuzz format format-check clean package \
+  package-test
 
-deps package-deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES) $(if $(filter package-deps,$@),$(PACKAGE_DEBIAN_PACKAGES)); do \
+deps package-deps fuzz-deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES) $(if $(filter package-deps,$@),$(PACKAGE_DEBIAN_PACKAGES)) \
+	    $(if $(filter fuzz-deps,$@),$(FUZZ_PACKAGES)); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing missing Debian packages:" $$missing; \
@@ -56,6 +63,24 @@ test-asan: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(CTEST_JOBS)
 
+# Each libFuzzer target (fuzz/) for FUZZ_SECONDS under ASan and UBSan, from its seed corpus in
+# fuzz/corpus/<target>/ (read only); what it finds new goes to $(FUZZ_BUILD_DIR)/corpus/<target>/, a crash
+# to $(FUZZ_BUILD_DIR)/artifacts/ and fails the run. The final stats line gives execs and coverage.
+fuzz: fuzz-deps
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_CXX_FLAGS_RELEASE="-O1" -DSGEVENTD_FUZZ=ON -DSGEVENTD_BUILD_TESTS=OFF -DSGEVENTD_BUILD_BENCH=OFF $(CCACHE)
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_all
+	@mkdir -p $(FUZZ_BUILD_DIR)/artifacts
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; mkdir -p $(FUZZ_BUILD_DIR)/corpus/$$t; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ./$(FUZZ_BUILD_DIR)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD_DIR)/artifacts/$$t- \
+	    $(FUZZ_BUILD_DIR)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_BUILD_DIR)/fuzz_$$t.log \
+	    || { tail -60 $(FUZZ_BUILD_DIR)/fuzz_$$t.log; exit 1; }; \
+	  grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+[[:space:]]+DONE' $(FUZZ_BUILD_DIR)/fuzz_$$t.log; \
+	done
+
 # The Debian package, in its own build folder with the /usr prefix: $(PACKAGE_BUILD_DIR)/sgeventd_<version>_<arch>.deb.
 CCACHE := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
@@ -77,4 +102,4 @@ format-check:
 	git ls-files '*.cpp' '*.h' '*.hpp' | xargs clang-format --dry-run --Werror
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(BENCH_BUILD_DIR) $(PACKAGE_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(BENCH_BUILD_DIR) $(PACKAGE_BUILD_DIR) $(FUZZ_BUILD_DIR)

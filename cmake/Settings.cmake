@@ -19,5 +19,17 @@ if(SGEVENTD_SANITIZE)
   target_link_options(sgeventd_settings INTERFACE -fsanitize=address,undefined)
 endif()
 
+# libFuzzer targets (fuzz/): clang only, in their own build folder (`make fuzz`). Every object of that
+# build gets the coverage instrumentation and ASan + UBSan, so the fuzzer sees into the code it drives.
+option(SGEVENTD_FUZZ "Build the libFuzzer targets in fuzz/ (clang)" OFF)
+if(SGEVENTD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SGEVENTD_FUZZ needs clang (CC=clang-14 CXX=clang++-14), not ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer -g1)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 add_library(sgeventd_warnings INTERFACE)
 target_compile_options(sgeventd_warnings INTERFACE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
