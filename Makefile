@@ -11,7 +11,7 @@ DEMO_ARGS      ?=
 DEBIAN_PACKAGES := cmake ninja-build g++ make pkg-config python3 clang-format \
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libsqlite3-dev \
   libcli11-dev libcpp-httplib-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  pybind11-dev libpython3.11-dev python3-dev libsystemd-dev systemd
+  pybind11-dev libpython3.11-dev python3-dev libsystemd-dev systemd ccache
 # `make package` also needs dpkg-shlibdeps (dpkg-dev) and file (CPack's ELF detection).
 PACKAGE_DEBIAN_PACKAGES := dpkg-dev file
 # `make fuzz` builds with clang's libFuzzer (the runtime is in libclang-rt-14-dev).
@@ -39,7 +39,7 @@ deps package-deps fuzz-deps:
 BUILD_TYPE ?= Release
 
 $(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG"
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" $(CCACHE)
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -57,7 +57,7 @@ bench: deps
 
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
-	  -DSGEVENTD_SANITIZE=ON -DSGEVENTD_BUILD_BENCH=OFF
+	  -DSGEVENTD_SANITIZE=ON -DSGEVENTD_BUILD_BENCH=OFF $(CCACHE)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \

@@ -5,6 +5,12 @@ namespace {
 
 constexpr std::size_t kSettledKept = 10000;  // ranges; a site skips ids rarely
 
+// A date near the end of what a TimePoint holds plus a long backlog_timeout must not wrap around.
+TimePoint plus(TimePoint t, std::chrono::seconds d) {
+  const auto room = std::chrono::duration_cast<std::chrono::seconds>(TimePoint::max() - t);
+  return d >= room ? TimePoint::max() : t + d;
+}
+
 }  // namespace
 
 std::string expiredLine(const GapRange& r) {
@@ -20,7 +26,7 @@ std::vector<GapRange> GapTracker::observe(std::int64_t first, std::int64_t last,
   std::lock_guard lock(mutex_);
   // The deadline comes from the log itself (the event after the gap), not from when this process first
   // looked: whoever observes the gap, before or after any number of restarts, gets the same deadline.
-  const TimePoint deadline = nextCreatedAt ? *nextCreatedAt + timeout_ : now + timeout_;
+  const TimePoint deadline = plus(nextCreatedAt ? *nextCreatedAt : now, timeout_);
   if (deadline >= now) {
     open_.add(first, last, deadline);
     return open_.covered(first, last);

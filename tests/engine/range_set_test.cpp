@@ -104,6 +104,14 @@ TEST(GapTracker, AGapPastItsDeadlineAtFirstSightIsDeclaredExpiredOnce) {
   EXPECT_FALSE(g.isOpen(31));
 }
 
+TEST(GapTracker, ADateNearTheEndOfTimeWithALongTimeoutDoesNotWrap) {
+  GapTracker g(std::chrono::seconds(std::int64_t{60} * 60 * 24 * 365 * 68));
+  const auto late = TimePoint::max() - std::chrono::hours(24);
+  auto open = g.observe(5, 5, late, kT0);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].expires, TimePoint::max());
+}
+
 TEST(GapTracker, AReaderThatNeverSawAFilledIdReopensIt) {
   // A lane whose own read ran before id 102 committed reports it as a gap again: it must stay
   // watched until that lane gets it, or that lane would lose it.
