@@ -40,9 +40,9 @@ Progress Engine::startingProgress(const plugins::PluginId& id) {
   }
   if (deps_.startPosition) {
     if (auto start = deps_.startPosition(id)) {
-      log_->info(fmt::format("Plugin {} starts after event {}, {}.", id.name, start->cursor, start->origin));
       Progress given(start->cursor, {});
       (void)deps_.store.commit({given.checkpoint(id.collection, id.name)});
+      log_->info(fmt::format("Plugin {} starts after event {}, {}.", id.name, start->cursor, start->origin));
       return given;
     }
   }
@@ -52,10 +52,11 @@ Progress Engine::startingProgress(const plugins::PluginId& id) {
     probe_ = deps_.makeReader();
   }
   const auto head = fetcher_->newestEventId(probe_.get()).value_or(window_.head());
-  log_->info(fmt::format("Plugin {} has no saved position; it starts after event {}.", id.name, head));
   Progress fresh(head, {});
-  // Saved at once, so a restart before its first event does not move its start forward.
+  // Saved at once, so a restart before its first event does not move its start forward; and saved before
+  // the line says where it starts, so the line is true even if the process dies right after it.
   (void)deps_.store.commit({fresh.checkpoint(id.collection, id.name)});
+  log_->info(fmt::format("Plugin {} has no saved position; it starts after event {}.", id.name, head));
   return fresh;
 }
 
