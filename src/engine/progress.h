@@ -25,12 +25,8 @@ class Progress {
   void backlogGaps(const std::vector<GapRange>& openGaps) { backlog_.addMissing(openGaps); }
   // After processing `id`: an in-order event raises the cursor; a late one leaves the backlog.
   void markDone(std::int64_t id);
-  std::vector<GapRange> expire(TimePoint now) { return backlog_.expire(now); }
   // Ids [first, last] leave the backlog without being processed (they never committed).
   void forget(std::int64_t first, std::int64_t last) { backlog_.removeRange(first, last); }
-
-  // Where the next read starts: the lowest id this plugin may still need, minus one.
-  std::int64_t readFloor() const { return cursor_; }
 
   store::Checkpoint checkpoint(const std::string& collection, const std::string& plugin) const {
     return {collection, plugin, cursor_, backlog_.ranges()};
