@@ -164,10 +164,10 @@ int main(int argc, char** argv) {
   std::cout << "events in the log:                     " << last << " (appended in " << appendSeconds
             << " s)\n"
             << "baseline, client reads alone:          " << static_cast<long>(baseRate) << " events/s\n"
-            << "catch-up, state_sync=full (default):   " << static_cast<long>(fullRate) << " events/s ("
+            << "catch-up, state_sync=full:             " << static_cast<long>(fullRate) << " events/s ("
             << full->seconds << " s, " << full->cpu << " s CPU), ratio to baseline " << fullRate / baseRate
             << "\n"
-            << "catch-up, state_sync=normal:           " << static_cast<long>(normalRate) << " events/s ("
+            << "catch-up, state_sync=normal (default): " << static_cast<long>(normalRate) << " events/s ("
             << normal->seconds << " s, " << normal->cpu << " s CPU), ratio to baseline "
             << normalRate / baseRate << "\n"
             << "idle CPU over " << idleSeconds << " s:                   " << full->idleCpu << " s ("

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "app/catalog_source.h"
@@ -25,6 +26,7 @@
 #include "plugins/python/python_loader.h"
 #include "shotgrid/client.h"
 #include "store/state_store.h"
+#include "store/wal_syncer.h"
 
 namespace sgeventd::app {
 namespace {
@@ -137,6 +139,11 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     log->critical("Cannot open the state database: " + store.error().message);
     report(false, store.error().message);
     return 1;
+  }
+  // Declared after the store so it stops first; it flushes from its own descriptor.
+  std::optional<store::WalSyncer> walSyncer;
+  if (!c.stateSyncFull) {
+    walSyncer.emplace(c.stateDatabase, c.stateFsyncInterval, log);
   }
   for (const auto& warning : (*store)->warnings()) {
     log->warning(warning);

@@ -68,9 +68,12 @@ struct DaemonConfig {
   RetrySettings retry;
   std::chrono::seconds reactivateAfter{0};  // 0 = never
   bool strictOrder = false;
-  // `state_sync`: full (default) fsyncs every commit, surviving power loss; normal survives any process
-  // crash (kill -9) but may roll back the last commits on power loss (re-runs, never losses).
-  bool stateSyncFull = true;
+  // `state_sync`: normal (default) survives any process crash (kill -9); a power cut may roll back the
+  // commits of the last `state_fsync_interval` (re-runs, never losses). full fsyncs every commit.
+  bool stateSyncFull = false;
+  // `state_fsync_interval`: how often the WAL is flushed to disk under state_sync = normal; 0 = never
+  // between SQLite's own checkpoints.
+  std::chrono::milliseconds stateFsyncInterval{1000};
   // How far the fetcher reads ahead of the fastest plugin, in events (at least max_event_batch_size):
   // the shared window's read-ahead, not a per-plugin buffer.
   int queueSize = 1000;

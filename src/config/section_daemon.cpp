@@ -130,10 +130,14 @@ const std::vector<Key<DaemonConfig>>& daemonKeys() {
       {"strict_order", Need::Optional, Parser::boolean(), "false",
        "one event at a time across all plugins, in id order, as the original",
        [](const Value& v, C& c, K&) { c.strictOrder = v.boolean; }},
-      {"state_sync", Need::Optional, Parser::choice({"full", "normal"}), "full",
-       "full: every commit is fsynced; normal: survives any process crash, a power cut may re-run the "
-       "last commits",
+      {"state_sync", Need::Optional, Parser::choice({"full", "normal"}), "normal",
+       "normal: survives any process crash; a power cut may re-run the events of the last "
+       "state_fsync_interval; full: every commit is fsynced",
        [](const Value& v, C& c, K&) { c.stateSyncFull = v.choice == "full"; }},
+      {"state_fsync_interval", Need::Optional, Parser::seconds(0, kMaxSeconds), "1",
+       "seconds between flushes of the state database's log under state_sync = normal; 0 = leave it to "
+       "SQLite's checkpoints",
+       [](const Value& v, C& c, K&) { c.stateFsyncInterval = v.millis(); }},
       {"queue_size", Need::Optional, Parser::integer(1, kIntMax), "1000",
        "how many events the fetcher reads ahead of the fastest plugin (at least max_event_batch_size); "
        "daemon-wide",

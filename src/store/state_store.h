@@ -1,6 +1,7 @@
 #pragma once
-// The daemon's durable state in SQLite (WAL, synchronous=FULL): per plugin its checkpoint and open gaps,
-// failure records and status; the fetcher's head. Every commit is one transaction, durable on return.
+// The daemon's durable state in SQLite (WAL): per plugin its checkpoint and open gaps, failure records
+// and status; the fetcher's head. Every commit is one transaction, durable on return against any crash
+// of the process (and against power loss too under SyncMode::Full).
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -71,7 +72,7 @@ enum class OpenMode {
 };
 
 // How commits reach the disk: Full fsyncs each one (survives power loss); Normal leaves the WAL to the
-// OS between checkpoints (survives any process crash, may roll back the last commits on power loss).
+// OS (survives any process crash; a WalSyncer bounds what power loss may roll back).
 enum class SyncMode { Full, Normal };
 
 class StateStore {

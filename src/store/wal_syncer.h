@@ -1,0 +1,49 @@
+#pragma once
+// state_sync = normal leaves SQLite's write-ahead log to the OS between checkpoints, so a power cut could
+// roll back any number of commits. The syncer bounds that window: every `interval` it flushes the WAL
+// file to disk if it changed since the last flush, from its own descriptor so it never takes SQLite's
+// locks or waits for a lane's commit.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/log.h"
+#include "core/unique_fd.h"
+
+namespace sgeventd::store {
+
+class WalSyncer {
+ public:
+  // Starts the background thread; `interval` of zero starts none (syncNow() still works).
+  WalSyncer(const std::string& databasePath, std::chrono::milliseconds interval, core::LoggerPtr log);
+  ~WalSyncer();  // stops the thread after one last flush
+  WalSyncer(const WalSyncer&) = delete;
+  WalSyncer& operator=(const WalSyncer&) = delete;
+
+  // Flushes the WAL now if it changed since the last flush; true when it did.
+  bool syncNow();
+  std::uint64_t flushes() const;
+
+ private:
+  void run();
+  bool reopenIfReplaced();
+
+  const std::string walPath_;
+  const std::chrono::milliseconds interval_;
+  core::LoggerPtr log_;
+
+  mutable std::mutex mutex_;  // guards everything below; syncNow() and the thread may race
+  core::UniqueFd fd_;
+  std::int64_t lastSize_ = -1;
+  std::int64_t lastModifiedNanos_ = -1;
+  std::uint64_t flushes_ = 0;
+  bool failing_ = false;  // a failed flush was logged; the next success says so
+  bool stopping_ = false;
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace sgeventd::store
