@@ -32,6 +32,12 @@ struct EmailSettings {
   std::string from;
   std::vector<std::string> to;
   std::string subject;
+  // sgeventd only (docs/email-alerts.md).
+  std::chrono::milliseconds coalesceWindow{60000};  // identical errors within it: one more mail, counted
+  int maxPerHour = 30;                              // 0: no cap
+  int queueSize = 200;                              // alerts waiting to be sent; beyond it they are dropped
+  std::chrono::milliseconds timeout{10000};         // one SMTP conversation
+  std::optional<std::string> tlsCaFile;             // CA bundle instead of the system's
   bool operator==(const EmailSettings&) const = default;
 };
 

@@ -21,7 +21,8 @@ const std::vector<Key<EmailSettings>>& emailsKeys() {
       {"port", Need::Optional, Parser::integer(1, 65535), "25", "SMTP port",
        [](const Value& v, E& e, K&) { e.port = static_cast<int>(v.integer); }},
       {"useTLS", Need::Optional, Parser::boolean(), "false",
-       "STARTTLS; as in the original only used together with username",
+       "require STARTTLS, with or without a login (the original only with username); port 465 is TLS "
+       "from the first byte whatever this says",
        [](const Value& v, E& e, K&) { e.useTls = v.boolean; }},
       {"username", Need::Optional, Parser::text(), "", "SMTP login, used when not blank",
        [](const Value& v, E& e, K&) {
@@ -35,6 +36,22 @@ const std::vector<Key<EmailSettings>>& emailsKeys() {
            e.password = v.text;
          }
        }},
+      {"coalesce_window", Need::Optional, Parser::seconds(0, kMaxSeconds), "60",
+       "sgeventd: identical errors within this many seconds are sent once more, as one mail with a count; 0: "
+       "every record is mailed",
+       [](const Value& v, E& e, K&) { e.coalesceWindow = v.millis(); }},
+      {"max_per_hour", Need::Optional, Parser::integer(0, kIntMax), "30",
+       "sgeventd: mails sent in any hour at most; the next mail says how many were suppressed; 0: no cap",
+       [](const Value& v, E& e, K&) { e.maxPerHour = static_cast<int>(v.integer); }},
+      {"queue_size", Need::Optional, Parser::integer(1, 100000), "200",
+       "sgeventd: alerts waiting to be sent at most (an SMTP outage); more are dropped and counted",
+       [](const Value& v, E& e, K&) { e.queueSize = static_cast<int>(v.integer); }},
+      {"timeout", Need::Optional, Parser::seconds(0.1, 3600), "10",
+       "sgeventd: the longest one SMTP conversation may take",
+       [](const Value& v, E& e, K&) { e.timeout = v.millis(); }},
+      {"tls_ca_file", Need::Optional, Parser::nonEmptyText(), "",
+       "sgeventd: CA bundle to trust for the SMTP server's certificate instead of the system's",
+       [](const Value& v, E& e, K& k) { e.tlsCaFile = k.resolve(v.text); }},
   };
   return keys;
 }
@@ -58,7 +75,8 @@ void loadEmailsSection(const SectionSource& source, DaemonConfig& c) {
   for (const auto* name : {"server", "from", "to", "subject"}) {
     in.read(keyNamed(keys, name), e, explicitlyOn ? Need::Required : Need::Optional);
   }
-  for (const auto* name : {"port", "useTLS", "username", "password"}) {
+  for (const auto* name : {"port", "useTLS", "username", "password", "coalesce_window", "max_per_hour",
+                           "queue_size", "timeout", "tls_ca_file"}) {
     in.read(keyNamed(keys, name), e);
   }
   const bool complete = !e.server.empty() && !e.from.empty() && !e.to.empty() && !e.subject.empty();

@@ -1,6 +1,7 @@
 #pragma once
 // The logging interface every room writes through; src/logging/ provides the sinks.
 #include <memory>
+#include <source_location>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,18 @@ enum class LogLevel : int { Debug = 10, Info = 20, Warning = 30, Error = 40, Cri
 
 std::string_view levelName(LogLevel level);  // "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"
 
+// Where a record was logged from, as Python's pathname, funcName and lineno: the e-mail alerts say it.
+// Views: valid for the duration of the log call only.
+struct SourceLocation {
+  std::string_view path = "(unknown file)";  // Python's values when it cannot tell
+  std::string_view function = "(unknown function)";
+  int line = 0;
+
+  static SourceLocation of(const std::source_location& where) {
+    return {where.file_name(), where.function_name(), static_cast<int>(where.line())};
+  }
+};
+
 class Logger {
  public:
   virtual ~Logger() = default;
@@ -18,12 +31,29 @@ class Logger {
   virtual bool enabled(LogLevel level) const = 0;
   // Writes one record; implementations flush line by line so a kill -9 loses no finished line.
   virtual void log(LogLevel level, std::string_view message) = 0;
+  // The same with where it was logged from; loggers that keep no location ignore it.
+  virtual void logAt(LogLevel level, std::string_view message, const SourceLocation& where) {
+    (void)where;
+    log(level, message);
+  }
 
-  void debug(std::string_view m) { log(LogLevel::Debug, m); }
-  void info(std::string_view m) { log(LogLevel::Info, m); }
-  void warning(std::string_view m) { log(LogLevel::Warning, m); }
-  void error(std::string_view m) { log(LogLevel::Error, m); }
-  void critical(std::string_view m) { log(LogLevel::Critical, m); }
+  // The helpers record their caller's place in the daemon's source, for the e-mail alerts.
+  using Here = std::source_location;
+  void debug(std::string_view m, const Here& h = Here::current()) {
+    logAt(LogLevel::Debug, m, SourceLocation::of(h));
+  }
+  void info(std::string_view m, const Here& h = Here::current()) {
+    logAt(LogLevel::Info, m, SourceLocation::of(h));
+  }
+  void warning(std::string_view m, const Here& h = Here::current()) {
+    logAt(LogLevel::Warning, m, SourceLocation::of(h));
+  }
+  void error(std::string_view m, const Here& h = Here::current()) {
+    logAt(LogLevel::Error, m, SourceLocation::of(h));
+  }
+  void critical(std::string_view m, const Here& h = Here::current()) {
+    logAt(LogLevel::Critical, m, SourceLocation::of(h));
+  }
 };
 using LoggerPtr = std::shared_ptr<Logger>;
 

@@ -93,6 +93,9 @@ Expected<void> FileLogFactory::configure() {
   if (settings_.logMode != 0) {
     engineHandlers.push_back(mainFile_);
   }
+  if (settings_.alerts) {
+    engineHandlers.push_back(settings_.alerts);
+  }
   loggers_["engine"] = std::make_shared<NodeLogger>("engine", root_, level, std::move(engineHandlers), clock);
 
   std::vector<HandlerPtr> timingHandlers;
@@ -173,6 +176,9 @@ std::shared_ptr<NodeLogger> FileLogFactory::makePluginLogger(const std::string& 
                                 " logs to the main log instead: " + handler.error().message);
       handlers.push_back(mainFile_);
     }
+  }
+  if (settings_.alerts) {
+    handlers.push_back(settings_.alerts);
   }
   return std::make_shared<NodeLogger>(name, root_, static_cast<int>(settings_.level), std::move(handlers),
                                       settings_.clock);

@@ -6,6 +6,7 @@
 //   plugin.<name>    configured level (the plugin may change it); logMode 1: <logPath>/plugin.<name>;
 //                    propagates to root
 //   plugin.<n>.<cb>  no level of its own, no handler; propagates to plugin.<n>
+//   (engine and every plugin.<name> also get `alerts`, the e-mail handler, when there is one)
 //   timing           configured level; timing on: <main log>.timing; propagates to root
 //   anything else    no level, no handler; propagates to its nearest dotted ancestor (or root)
 //
@@ -36,6 +37,8 @@ struct LogSettings {
   bool foreground = false;
   core::ClockPtr clock;  // system clock when null
   int foregroundFd = 2;  // where foreground records go (tests pass a pipe or file)
+  // Attached to engine and to every plugin.<name>, as the original's SMTP handler; it picks its levels.
+  HandlerPtr alerts;
 };
 
 class NodeLogger;

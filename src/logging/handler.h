@@ -14,11 +14,13 @@ struct Record {
   std::string_view logger;
   core::LogLevel level;
   std::string_view message;
+  core::SourceLocation where;  // the caller's file, function and line (the e-mail body shows them)
 };
 
 class Handler {
  public:
   virtual ~Handler() = default;
+  // Called on the logging thread: must not wait for anything slow (a disk write at most).
   virtual void emit(const Record& record) = 0;
 };
 using HandlerPtr = std::shared_ptr<Handler>;

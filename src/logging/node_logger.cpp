@@ -12,11 +12,11 @@ int NodeLogger::effectiveLevel() const {
   return kNotSet;
 }
 
-void NodeLogger::log(core::LogLevel level, std::string_view message) {
+void NodeLogger::logAt(core::LogLevel level, std::string_view message, const core::SourceLocation& where) {
   if (!enabled(level)) {
     return;
   }
-  const Record record{clock_->now(), name_, level, message};
+  const Record record{clock_->now(), name_, level, message, where};
   for (const NodeLogger* logger = this; logger != nullptr; logger = logger->parent_.get()) {
     for (const auto& handler : logger->handlers_) {
       handler->emit(record);

@@ -26,7 +26,8 @@ class NodeLogger final : public core::Logger {
 
   const std::string& name() const override { return name_; }
   bool enabled(core::LogLevel level) const override { return static_cast<int>(level) >= effectiveLevel(); }
-  void log(core::LogLevel level, std::string_view message) override;
+  void log(core::LogLevel level, std::string_view message) override { logAt(level, message, {}); }
+  void logAt(core::LogLevel level, std::string_view message, const core::SourceLocation& where) override;
 
   void setLevel(int level) { level_.store(level, std::memory_order_relaxed); }
   // The first level set on the way up to root (Python's getEffectiveLevel).
