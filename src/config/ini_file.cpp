@@ -73,7 +73,22 @@ std::string ConfigError::describe() const {
     out += key + ": ";
   }
   out += message;
-  return out;
+  // A NUL byte would end the line at every C-string boundary (fprintf, a log sink) and other control
+  // bytes garble a terminal: each is shown as \xNN, so the message stays whole and names the byte.
+  std::string shown;
+  shown.reserve(out.size());
+  for (const char c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t') || byte == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      shown += "\\x";
+      shown += kHex[byte >> 4];
+      shown += kHex[byte & 0xf];
+    } else {
+      shown += c;
+    }
+  }
+  return shown;
 }
 
 std::string_view pythonErrorName(IniErrorKind kind) {

@@ -100,6 +100,10 @@ Expected<Value, std::string> parseValue(const Parser& parser, const std::string&
       break;
     case Parser::Kind::Integer: {
       const auto parsed = parsePythonInt(text);
+      if (!parsed && isPythonIntText(text)) {
+        return tl::unexpected(inQuotes(text) + " is out of range (" + std::to_string(parser.minInt) + " to " +
+                              std::to_string(parser.maxInt) + ")");
+      }
       if (!parsed) {
         const bool fraction = parsePythonFloat(text).has_value();
         return tl::unexpected(inQuotes(text) + (fraction ? " is not a whole number" : " is not an integer"));

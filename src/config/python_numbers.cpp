@@ -76,6 +76,16 @@ std::optional<std::int64_t> parsePythonInt(std::string_view text) {
   return value;
 }
 
+bool isPythonIntText(std::string_view text) {
+  std::string_view s = stripPython(text);
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    s.remove_prefix(1);
+  }
+  std::size_t pos = 0;
+  std::string digits;
+  return takeDigits(s, pos, digits) && pos == s.size();
+}
+
 std::optional<double> parsePythonFloat(std::string_view text) {
   std::string_view s = stripPython(text);
   bool negative = false;

@@ -9,6 +9,8 @@ namespace sgeventd::config {
 // int(text): surrounding whitespace, optional sign, decimal digits with single '_' between digits.
 // nullopt when Python would raise, or when the value does not fit in 64 bits.
 std::optional<std::int64_t> parsePythonInt(std::string_view text);
+// True when Python's int(text) would accept it, however many digits: tells "too big" from "not a number".
+bool isPythonIntText(std::string_view text);
 // float(text): as int() plus a fraction, an exponent, "inf"/"infinity"/"nan" in any case.
 std::optional<double> parsePythonFloat(std::string_view text);
 // getboolean(): 1/yes/true/on and 0/no/false/off, any case, no whitespace allowed.

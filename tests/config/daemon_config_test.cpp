@@ -408,6 +408,21 @@ TEST(DaemonConfigErrors, OutOfRange) {
             std::vector<std::string>{":10: queue_size: \"0\" is out of range (1 to 2147483647)"});
 }
 
+TEST(DaemonConfigErrors, AWholeNumberTooBigForAnyIntegerIsOutOfRange) {
+  Fixture f;
+  EXPECT_EQ(f.errors(minimal("queue_size: 12345678901234567890123\n")),
+            std::vector<std::string>{
+                ":10: queue_size: \"12345678901234567890123\" is out of range (1 to 2147483647)"});
+}
+
+TEST(DaemonConfigErrors, ANulByteIsShownAndDoesNotCutTheMessageShort) {
+  Fixture f;
+  const auto errors = f.errors(minimal(std::string("queue_size: 1\0x\n", 16)));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], ":10: queue_size: \"1\\x00x\" is not an integer");
+  EXPECT_EQ(std::string(errors[0].c_str()), errors[0]) << "no NUL left in the message";
+}
+
 TEST(DaemonConfigErrors, RetryOnNamesTheAllowedValues) {
   Fixture f;
   EXPECT_EQ(f.errors(minimal("retry_on: sometimes\n", "[plugin:x]\nretry_on: 1\n")),
