@@ -10,6 +10,7 @@
 #include <limits>
 #include <system_error>
 
+#include "core/plugin_path.h"
 #include "legacy/pickle.h"
 
 namespace sgeventd::legacy {
@@ -161,6 +162,31 @@ std::string plural(std::size_t count, const std::string& word) {
   return std::to_string(count) + " " + word + "s";
 }
 
+std::size_t gapIds(const Checkpoint& checkpoint) {
+  std::size_t ids = 0;
+  for (const auto& gap : checkpoint.gaps) {
+    ids += static_cast<std::size_t>(gap.last - gap.first + 1);
+  }
+  return ids;
+}
+
+// The first bytes of a file, quoted, with anything unprintable as \xNN.
+std::string shownStart(std::string_view content) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (const char c : content.substr(0, 24)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\') {
+      out += c;
+    } else {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+  return out + (content.size() > 24 ? "...\"" : "\"");
+}
+
 struct Backlog {
   std::int64_t id;
   TimePoint expires;
@@ -196,8 +222,9 @@ class Importer {
         warn("a collection key is a " + std::string(collectionKey.typeName()) + ", not a path: ignored");
         continue;
       }
-      const auto& collection = collectionKey.as<pickle::Str>().utf8;
-      collectCollection(collection, collectionState);
+      // The config keys state by the folder without trailing slashes; so must the import, or "/a/plugins/"
+      // in the file would be a position no plugin ever reads.
+      collectCollection(core::normalisePluginPath(collectionKey.as<pickle::Str>().utf8), collectionState);
     }
     return {};
   }
@@ -214,6 +241,11 @@ class Importer {
     // Like the original, a falsy state (None, {}, 0) leaves the collection's plugins without a position.
     if (state.isNone() || (state.is<pickle::Dict>() && state.as<pickle::Dict>().entries.empty()) ||
         (isInt(state) && state.as<std::int64_t>() == 0)) {
+      return;
+    }
+    if (state.is<pickle::BigInt>()) {
+      warn("collection " + collection + " has the id " + state.as<pickle::BigInt>().text +
+           ", out of the range of event ids: ignored");
       return;
     }
     if (isInt(state)) {
@@ -256,6 +288,11 @@ class Importer {
       report_.skippedWithoutCursor.push_back(who);
       return;
     }
+    if (cursor->is<pickle::BigInt>()) {
+      warn(who + ": lastEventId " + cursor->as<pickle::BigInt>().text +
+           " is out of the range of event ids: ignored");
+      return;
+    }
     if (!isInt(*cursor)) {
       warn(who + ": lastEventId is a " + std::string(cursor->typeName()) + ": ignored");
       return;
@@ -273,6 +310,22 @@ class Importer {
         checkpoint.gaps = collectBacklog(who, lastEventId, backlog->as<pickle::Dict>());
       }
     }
+    // "/a/plugins" and "/a/plugins/" were two positions for the same plugin: the later one wins.
+    const auto same = std::find_if(checkpoints.begin(), checkpoints.end(), [&](const Checkpoint& c) {
+      return c.collection == checkpoint.collection && c.plugin == checkpoint.plugin;
+    });
+    if (same != checkpoints.end()) {
+      warn(who +
+           ": in the file twice (its folder written with and without a trailing '/'): kept the later "
+           "position, " +
+           std::to_string(std::max(same->cursor, checkpoint.cursor)));
+      const Checkpoint& dropped = checkpoint.cursor > same->cursor ? *same : checkpoint;
+      report_.backlogIds -= std::min(report_.backlogIds, gapIds(dropped));
+      if (checkpoint.cursor > same->cursor) {
+        *same = std::move(checkpoint);
+      }
+      return;
+    }
     checkpoints.push_back(std::move(checkpoint));
   }
 
@@ -281,6 +334,11 @@ class Importer {
     std::vector<Backlog> open;
     std::size_t ignored = 0;
     for (const auto& [id, expiry] : backlog.entries) {
+      if (id.is<pickle::BigInt>()) {
+        warn(who + ": backlog id " + id.as<pickle::BigInt>().text +
+             " is out of the range of event ids: ignored");
+        continue;
+      }
       if (!isInt(id) || !expiry.is<pickle::DateTime>() || id.as<std::int64_t>() <= 0) {
         ++ignored;
         continue;
@@ -325,6 +383,11 @@ Expected<ImportReport> importPickle(const std::string& path, const std::string& 
                                     core::Logger& log, TimePoint now, ImportReport report) {
   auto root = pickle::load(content);
   if (!root) {
+    if (!pickle::startsWithAnOpcode(content)) {
+      return fail("it is not a pickle file (it starts with " + shownStart(content) +
+                  "); an eventIdFile is the original daemon's pickle, or a text file whose first line is an "
+                  "event id");
+    }
     return fail(root.error().message);
   }
   Importer importer(path, now, report);
@@ -339,13 +402,7 @@ Expected<ImportReport> importPickle(const std::string& path, const std::string& 
       log.warning("Not importing " + checkpoint.collection + " " + checkpoint.plugin + " (last event id " +
                   std::to_string(checkpoint.cursor) + ") from " + path +
                   ": the state store already has its checkpoint at " + std::to_string((*existing)->cursor));
-      report.backlogIds -= std::min<std::size_t>(report.backlogIds, [&] {
-        std::size_t ids = 0;
-        for (const auto& gap : checkpoint.gaps) {
-          ids += static_cast<std::size_t>(gap.last - gap.first + 1);
-        }
-        return ids;
-      }());
+      report.backlogIds -= std::min(report.backlogIds, gapIds(checkpoint));
       report.skippedExisting.push_back(std::move(checkpoint));
     } else {
       report.imported.push_back(std::move(checkpoint));

@@ -42,6 +42,7 @@ std::string_view Value::typeName() const {
     std::string_view operator()(std::monostate) const { return "NoneType"; }
     std::string_view operator()(bool) const { return "bool"; }
     std::string_view operator()(std::int64_t) const { return "int"; }
+    std::string_view operator()(const BigInt&) const { return "int"; }
     std::string_view operator()(const Str&) const { return "str"; }
     std::string_view operator()(const Bytes&) const { return "bytes"; }
     std::string_view operator()(const DateTime&) const { return "datetime.datetime"; }
@@ -53,6 +54,10 @@ std::string_view Value::typeName() const {
 }
 
 namespace {
+
+// Python itself refuses to turn an int of more than 4300 digits into text; a longer LONG4 is described.
+constexpr std::size_t kMaxBigIntDigits = 4300;
+constexpr std::size_t kMaxBigIntBytes = 1000;
 
 // Thrown inside this file only; load() turns it into an Error.
 struct PickleError : std::runtime_error {
@@ -300,8 +305,8 @@ struct NodeRef {
   std::size_t index;
 };
 
-using Item =
-    std::variant<std::monostate, bool, std::int64_t, Str, Bytes, LegacyStr, DateTime, Callable, NodeRef>;
+using Item = std::variant<std::monostate, bool, std::int64_t, BigInt, Str, Bytes, LegacyStr, DateTime,
+                          Callable, NodeRef>;
 
 struct Node {
   enum class Kind { Tuple, List, Dict } kind;
@@ -457,6 +462,7 @@ class Unpickler {
       std::string operator()(std::monostate) const { return "NoneType"; }
       std::string operator()(bool) const { return "bool"; }
       std::string operator()(std::int64_t) const { return "int"; }
+      std::string operator()(const BigInt&) const { return "int"; }
       std::string operator()(const Str&) const { return "str"; }
       std::string operator()(const Bytes&) const { return "bytes"; }
       std::string operator()(const LegacyStr&) const { return "str"; }
@@ -489,6 +495,9 @@ class Unpickler {
     }
     if (const auto* i = std::get_if<std::int64_t>(&key)) {
       return "i" + std::to_string(*i);
+    }
+    if (const auto* big = std::get_if<BigInt>(&key)) {
+      return "i" + big->text;
     }
     if (const auto* s = std::get_if<Str>(&key)) {
       return "s" + s->utf8;
@@ -570,6 +579,87 @@ class Unpickler {
       value = -value;
     }
     return value;
+  }
+
+  // INT/LONG text: a value past 64 bits becomes a BigInt; anything that is not a decimal integer fails.
+  Item parseInteger(std::string_view text, const char* what) {
+    std::string_view digits = text;
+    while (!digits.empty() && (digits.front() == ' ' || digits.front() == '\t')) {
+      digits.remove_prefix(1);
+    }
+    while (!digits.empty() && (digits.back() == ' ' || digits.back() == '\t' || digits.back() == '\r')) {
+      digits.remove_suffix(1);
+    }
+    const bool negative = !digits.empty() && digits.front() == '-';
+    if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) {
+      digits.remove_prefix(1);
+    }
+    const bool allDigits =
+        !digits.empty() && digits.size() <= kMaxBigIntDigits &&
+        std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits.size() <= 18 || !allDigits) {
+      return parseDecimal(text, what);  // fits, or fails with the usual message
+    }
+    while (digits.size() > 1 && digits.front() == '0') {
+      digits.remove_prefix(1);
+    }
+    if (digits.size() <= 18) {
+      return parseDecimal(text, what);
+    }
+    const std::string signedText = (negative ? "-" : "") + std::string(digits);
+    const std::string limit = negative ? "9223372036854775808" : "9223372036854775807";
+    if (digits.size() < limit.size() || (digits.size() == limit.size() && digits <= limit)) {
+      return parseDecimal(text, what);
+    }
+    return BigInt{signedText};
+  }
+
+  // LONG1/LONG4 past 64 bits: the BigInt's decimal text, by long division of the magnitude.
+  Item longItem(std::string_view bytes) {
+    if (fitsInt64(bytes)) {
+      return parseLong(bytes);
+    }
+    if (bytes.size() > kMaxBigIntBytes) {
+      return BigInt{"<an integer of " + std::to_string(bytes.size()) + " bytes>"};
+    }
+    std::vector<unsigned char> magnitude(bytes.begin(), bytes.end());
+    const bool negative = (magnitude.back() & 0x80) != 0;
+    if (negative) {  // two's complement: invert and add one
+      unsigned carry = 1;
+      for (auto& byte : magnitude) {
+        const unsigned sum = static_cast<unsigned char>(~byte) + carry;
+        byte = static_cast<unsigned char>(sum & 0xff);
+        carry = sum >> 8;
+      }
+    }
+    std::string reversed;
+    bool nonZero = true;
+    while (nonZero) {
+      unsigned remainder = 0;
+      nonZero = false;
+      for (auto it = magnitude.rbegin(); it != magnitude.rend(); ++it) {
+        const unsigned current = (remainder << 8) | *it;
+        *it = static_cast<unsigned char>(current / 10);
+        remainder = current % 10;
+        nonZero = nonZero || *it != 0;
+      }
+      reversed += static_cast<char>('0' + remainder);
+    }
+    return BigInt{(negative ? "-" : "") + std::string(reversed.rbegin(), reversed.rend())};
+  }
+
+  static bool fitsInt64(std::string_view bytes) {
+    if (bytes.size() <= 8) {
+      return true;
+    }
+    const bool negative = (static_cast<unsigned char>(bytes.back()) & 0x80) != 0;
+    const unsigned char extension = negative ? 0xff : 0x00;
+    for (std::size_t i = 8; i < bytes.size(); ++i) {
+      if (static_cast<unsigned char>(bytes[i]) != extension) {
+        return false;
+      }
+    }
+    return ((static_cast<unsigned char>(bytes[7]) & 0x80) != 0) == negative;
   }
 
   // LONG1/LONG4: little-endian two's complement of any length.
@@ -894,7 +984,7 @@ class Unpickler {
         } else if (line == "00") {
           push(false);
         } else {
-          push(parseDecimal(line, "INT"));
+          push(parseInteger(line, "INT"));
         }
         return;
       }
@@ -903,7 +993,7 @@ class Unpickler {
         if (!line.empty() && line.back() == 'L') {
           line.remove_suffix(1);
         }
-        push(parseDecimal(line, "LONG"));
+        push(parseInteger(line, "LONG"));
         return;
       }
       case 'J':
@@ -916,14 +1006,14 @@ class Unpickler {
         push(static_cast<std::int64_t>(readUnsigned(2, "BININT2")));
         return;
       case 0x8a:
-        push(parseLong(take(readUnsigned(1, "LONG1"), "LONG1")));
+        push(longItem(take(readUnsigned(1, "LONG1"), "LONG1")));
         return;
       case 0x8b: {
         const auto size = static_cast<std::int32_t>(readUnsigned(4, "LONG4"));
         if (size < 0) {
           failAt(opOffset_, "malformed pickle: LONG4 with a negative length");
         }
-        push(parseLong(readCounted(static_cast<std::uint64_t>(size), "LONG4")));
+        push(longItem(readCounted(static_cast<std::uint64_t>(size), "LONG4")));
         return;
       }
       case 'S':
@@ -1120,7 +1210,8 @@ class Unpickler {
         [](const auto& scalar) -> Value {
           using T = std::decay_t<decltype(scalar)>;
           if constexpr (std::is_same_v<T, std::monostate> || std::is_same_v<T, bool> ||
-                        std::is_same_v<T, std::int64_t> || std::is_same_v<T, DateTime>) {
+                        std::is_same_v<T, std::int64_t> || std::is_same_v<T, BigInt> ||
+                        std::is_same_v<T, DateTime>) {
             return Value(scalar);
           } else {
             return Value();  // handled above
@@ -1142,6 +1233,10 @@ class Unpickler {
 };
 
 }  // namespace
+
+bool startsWithAnOpcode(std::string_view bytes) {
+  return !bytes.empty() && !opcodeName(static_cast<unsigned char>(bytes.front())).empty();
+}
 
 Expected<Value> load(std::string_view bytes, const Limits& limits) {
   try {

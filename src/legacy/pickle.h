@@ -33,6 +33,12 @@ struct Str {  // text as UTF-8 (py2 byte strings: kept when valid UTF-8, otherwi
   std::string utf8;
   bool operator==(const Str&) const = default;
 };
+// An int outside 64 bits (Python's are unbounded): kept as its decimal text ("<an N-byte integer>" past
+// 1000 bytes) so one such entry can be skipped with a warning that names it, instead of failing the file.
+struct BigInt {
+  std::string text;
+  bool operator==(const BigInt&) const = default;
+};
 struct Bytes {
   std::string data;
   bool operator==(const Bytes&) const = default;
@@ -52,7 +58,8 @@ struct Dict {  // insertion order; keys are unique
 
 class Value {
  public:
-  using Data = std::variant<std::monostate, bool, std::int64_t, Str, Bytes, DateTime, Tuple, List, Dict>;
+  using Data =
+      std::variant<std::monostate, bool, std::int64_t, BigInt, Str, Bytes, DateTime, Tuple, List, Dict>;
 
   Value() = default;
   Value(Data data) : data_(std::move(data)) {}  // NOLINT: implicit on purpose, values read like literals
@@ -90,5 +97,9 @@ struct Limits {
 // Unpickles protocols 0 to 5 restricted as described above. Errors name the offset and the opcode or
 // global refused: "global os.system is not allowed", "truncated pickle: ...".
 Expected<Value> load(std::string_view bytes, const Limits& limits = {});
+
+// False when the first byte is no pickle opcode at all (a text or JSON file): then the file is not a
+// pickle, which says more than the opcode its first byte happens to be.
+bool startsWithAnOpcode(std::string_view bytes);
 
 }  // namespace sgeventd::legacy::pickle

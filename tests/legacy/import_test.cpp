@@ -226,8 +226,9 @@ TEST_F(Fixture, BrokenFilesAreClearErrorsThatChangeNothing) {
       {"empty", "", "the file is empty"},
       {"truncated", good.substr(0, good.size() / 2), "truncated pickle"},
       {"garbage", "\x89PNG\r\n\x1a\n not a pickle at all", "opcode PERSID (0x50) is not supported"},
-      {"json", "{}", "unknown opcode 0x7b"},
-      {"text", "last event: 12\n", "LIST (0x6c) without a MARK"},
+      {"json", "{}", "it is not a pickle file (it starts with \"{}\")"},
+      {"text", "--- last event: 12\n",
+       "it is not a pickle file (it starts with \"--- last event: 12\\x0a\")"},
       {"hostile", "cos\nsystem\n(S'true'\ntR.", "global os.system is not allowed"},
   };
   for (const auto& c : cases) {
@@ -351,6 +352,47 @@ TEST_F(Fixture, HandEditedListsAndOddEntriesAreReported) {
   }
   EXPECT_TRUE(entries);
   EXPECT_GE(logs.sink().count("Importing " + path + ": "), 5u);
+}
+
+TEST_F(Fixture, AnOutOfRangeEntryIsSkippedAndNamedWhileTheRestIsImported) {
+  const auto path = dir.file("big");
+  // {'/p': {'a': (2**64, None), 'b': (12, {2**64: datetime(2031,1,1), 5: datetime(2031,1,1)})}}
+  const std::string big = "\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01"s;
+  const std::string date = "cdatetime\ndatetime\nC\n\x07\xef\x01\x01\x00\x00\x00\x00\x00\x00\x85R"s;
+  writeBytes(path, "\x80\x02}(X\x02\x00\x00\x00/p}("s + "X\x01\x00\x00\x00"s + "a" + big + "N\x86" +
+                       "X\x01\x00\x00\x00"s + "bK\x0c}(" + big + date + "K\x05" + date + "u\x86" + "uu.");
+  auto report = import(path);
+  ASSERT_TRUE(report) << report.error().message;
+  const auto all = checkpoints();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(find(all, "/p", "b")->cursor, 12);
+  ASSERT_EQ(find(all, "/p", "b")->gaps.size(), 1u);
+  EXPECT_EQ(find(all, "/p", "b")->gaps[0].first, 5);
+  EXPECT_EQ(report->warnings,
+            (std::vector<std::string>{
+                "/p a: lastEventId 18446744073709551616 is out of the range of event ids: ignored",
+                "/p b: backlog id 18446744073709551616 is out of the range of event ids: ignored"}));
+}
+
+TEST_F(Fixture, TrailingSlashesInCollectionPathsAreDroppedLikeTheConfigDoes) {
+  const auto path = dir.file("slashes");
+  // {'/p/': {'a': (7, None)}, '/p': {'a': (9, None)}, '/q//': 4}
+  writeBytes(path,
+             "\x80\x02}(X\x03\x00\x00\x00/p/}X\x01\x00\x00\x00"
+             "aK\x07N\x86s"
+             "X\x02\x00\x00\x00/p}X\x01\x00\x00\x00"
+             "aK\x09N\x86s"
+             "X\x04\x00\x00\x00/q//K\x04u."s);
+  auto report = import(path);
+  ASSERT_TRUE(report) << report.error().message;
+  const auto all = checkpoints();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(find(all, "/p", "a")->cursor, 9) << "one position for both spellings, the later one";
+  ASSERT_EQ(report->warnings.size(), 1u);
+  EXPECT_NE(report->warnings[0].find("/p a: in the file twice"), std::string::npos) << report->warnings[0];
+  auto q = legacyDefaultCursor(*store, "/q");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(*q, std::optional<std::int64_t>(4));
 }
 
 }  // namespace
