@@ -35,7 +35,15 @@ void addSimFlags(CLI::App* cmd, SimFlags& flags) {
                   "Stop by itself after this many seconds (0: run until stopped)");
 }
 
-int runForeground(config::DaemonConfig c, const SimFlags& flags) {
+// --fresh-start is the operator's word that a lost state may start afresh (the store refuses otherwise).
+void addFreshStartFlag(CLI::App* cmd, bool& freshStart) {
+  cmd->add_flag("--fresh-start", freshStart,
+                "If the state database was lost (missing where sgeventd ran before, empty, or without its "
+                "schema), start afresh: every plugin begins after the newest event. Ignored when the "
+                "database holds state");
+}
+
+int runForeground(config::DaemonConfig c, const SimFlags& flags, bool freshStart) {
   blockDaemonSignals();  // before the sim's and the timer's threads exist
   std::unique_ptr<EmbeddedSim> sim;
   if (flags.withSim) {
@@ -64,6 +72,7 @@ int runForeground(config::DaemonConfig c, const SimFlags& flags) {
   }
   RunOptions options;
   options.foreground = true;
+  options.freshStart = freshStart;
   const int code = runDaemon(c, options);
   finished = true;
   if (timer.joinable()) {
@@ -72,23 +81,30 @@ int runForeground(config::DaemonConfig c, const SimFlags& flags) {
   return code;
 }
 
-int runStart(const config::DaemonConfig& c) {
+int runStart(const config::DaemonConfig& c, bool freshStart) {
   if (auto pid = readPid(c.pidFile); pid && isLiveSgeventd(*pid)) {
     std::cerr << fmt::format("sgeventd is already running (pid {}, pid file {})\n", *pid, c.pidFile);
     return 1;
+  } else if (pid) {
+    std::cerr << fmt::format("sgeventd: replacing stale pid file {} (pid {} is not a running sgeventd)\n",
+                             c.pidFile, *pid);
   }
   auto reporter = daemonize();
   if (!reporter) {
     std::cerr << "sgeventd: cannot go to the background: " << reporter.error().message << "\n";
     return 1;
   }
-  auto pidFile = PidFile::acquire(c.pidFile);
+  // The log files open only inside runDaemon: what acquire() says about a stale file waits for them.
+  std::vector<std::string> early;
+  auto pidFile = PidFile::acquire(c.pidFile, [&early](std::string_view line) { early.emplace_back(line); });
   if (!pidFile) {
     reporter->failed(pidFile.error().message);
     return 1;
   }
   RunOptions options;
+  options.earlyWarnings = std::move(early);
   options.foreground = false;
+  options.freshStart = freshStart;
   options.onStarted = [&reporter](bool ok, const std::string& message) {
     if (reporter->reported()) {
       return;
@@ -114,17 +130,21 @@ void registerDaemonCommands(CLI::App& root, CommandLine& cl) {
   auto foregroundFlags = std::make_shared<SimFlags>();
   auto* foreground = root.add_subcommand("foreground", "Run in the foreground, logging to stderr too");
   addSimFlags(foreground, *foregroundFlags);
-  foreground->callback([&cl, foregroundFlags] {
-    cl.action = [&cl, foregroundFlags] {
+  auto freshStart = std::make_shared<bool>(false);
+  addFreshStartFlag(foreground, *freshStart);
+  foreground->callback([&cl, foregroundFlags, freshStart] {
+    cl.action = [&cl, foregroundFlags, freshStart] {
       auto c = loadConfigForCommand(cl);
-      return c ? runForeground(std::move(*c), *foregroundFlags) : 1;
+      return c ? runForeground(std::move(*c), *foregroundFlags, *freshStart) : 1;
     };
   });
 
-  root.add_subcommand("start", "Start as a background daemon (pid file, double fork)")->callback([&cl] {
-    cl.action = [&cl] {
+  auto* start = root.add_subcommand("start", "Start as a background daemon (pid file, double fork)");
+  addFreshStartFlag(start, *freshStart);
+  start->callback([&cl, freshStart] {
+    cl.action = [&cl, freshStart] {
       auto c = loadConfigForCommand(cl);
-      return c ? runStart(*c) : 1;
+      return c ? runStart(*c, *freshStart) : 1;
     };
   });
   root.add_subcommand("stop", "Stop the background daemon and wait until it has exited")->callback([&cl] {
@@ -133,14 +153,16 @@ void registerDaemonCommands(CLI::App& root, CommandLine& cl) {
       return c ? runStop(*c) : 1;
     };
   });
-  root.add_subcommand("restart", "stop, then start")->callback([&cl] {
-    cl.action = [&cl] {
+  auto* restart = root.add_subcommand("restart", "stop, then start");
+  addFreshStartFlag(restart, *freshStart);
+  restart->callback([&cl, freshStart] {
+    cl.action = [&cl, freshStart] {
       auto c = loadConfigForCommand(cl);
       if (!c) {
         return 1;
       }
       const int stopped = runStop(*c);
-      return stopped != 0 ? stopped : runStart(*c);
+      return stopped != 0 ? stopped : runStart(*c, *freshStart);
     };
   });
   root.add_subcommand("plugins", "List the plugins the config points at, with their status")->callback([&cl] {
@@ -164,7 +186,7 @@ void registerDaemonCommands(CLI::App& root, CommandLine& cl) {
         demoCl.configPath = demoConfigPath(cl.argv0);
       }
       auto c = loadConfigForCommand(demoCl);
-      return c ? runForeground(std::move(*c), *demoFlags) : 1;
+      return c ? runForeground(std::move(*c), *demoFlags, false) : 1;
     };
   });
 }

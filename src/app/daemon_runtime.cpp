@@ -132,13 +132,28 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   auto log = (*logs)->get("engine");
   watchdog.setLog(log);
   log->info(fmt::format("sgeventd {} starting with {}", SGEVENTD_VERSION, c.sourceFile));
+  for (const auto& warning : options.earlyWarnings) {
+    log->warning(warning);
+  }
 
   auto store = store::StateStore::open(c.stateDatabase, store::OpenMode::Daemon,
-                                       c.stateSyncFull ? store::SyncMode::Full : store::SyncMode::Normal);
+                                       c.stateSyncFull ? store::SyncMode::Full : store::SyncMode::Normal,
+                                       options.freshStart ? store::LostState::StartAfresh
+                                                          : store::LostState::Refuse);
   if (!store) {
     log->critical("Cannot open the state database: " + store.error().message);
     report(false, store.error().message);
     return 1;
+  }
+  (*store)->setCriticalLog([log](const std::string& line) { log->critical(line); });
+  const auto origin = (*store)->origin();
+  if (origin == store::StateOrigin::FirstStart) {
+    log->info("First start: no state database at " + c.stateDatabase +
+              " and no sign of an earlier run; it is created now. Each plugin's starting point follows.");
+  } else if (origin == store::StateOrigin::FreshAfterLoss) {
+    log->error("The state at " + c.stateDatabase +
+               " was lost; starting afresh as --fresh-start asked. Events since the lost positions are not "
+               "processed; each plugin's starting point follows.");
   }
   // Declared after the store so it stops first; it flushes from its own descriptor.
   std::optional<store::WalSyncer> walSyncer;
@@ -152,7 +167,8 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     log->warning(finding.describe());
   }
   // A studio switching from the original keeps its positions: its eventIdFile is imported once.
-  if (!c.eventIdFile.empty()) {
+  // After a lost state the old eventIdFile would rewind every plugin to the day of the switch.
+  if (!c.eventIdFile.empty() && origin != store::StateOrigin::FreshAfterLoss) {
     auto imported = legacy::importLegacyState(c.eventIdFile, **store, *log, *core::systemClock());
     if (!imported) {
       log->error("The original daemon's state was not imported: " + imported.error().message +

@@ -4,13 +4,17 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/daemon_config.h"
 
 namespace sgeventd::app {
 
 struct RunOptions {
-  bool foreground = true;  // also log to stderr, as the original's foreground
+  bool foreground = true;   // also log to stderr, as the original's foreground
+  bool freshStart = false;  // --fresh-start: a lost state database starts afresh instead of stopping here
+  // What happened before the log files opened (a stale pid file replaced): logged at WARNING first thing.
+  std::vector<std::string> earlyWarnings;
   // Called once the daemon is running (or failed to start, with the reason): `start` tells the waiting
   // parent process; `demo` prints where things are.
   std::function<void(bool ok, const std::string& message)> onStarted;

@@ -62,6 +62,22 @@ std::string describePath(const std::string& dbPath) {
 
 }  // namespace
 
+std::optional<FileIdentity> identityOfPath(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return std::nullopt;
+  }
+  return FileIdentity{info.st_dev, info.st_ino};
+}
+
+std::optional<FileIdentity> DaemonLock::identity() const {
+  struct stat info {};
+  if (!fd_.valid() || ::fstat(fd_.get(), &info) != 0) {
+    return std::nullopt;
+  }
+  return FileIdentity{info.st_dev, info.st_ino};
+}
+
 Expected<std::optional<pid_t>> lockHolder(const std::string& dbPath) {
   struct stat info {};
   if (::stat(dbPath.c_str(), &info) != 0) {

@@ -14,6 +14,16 @@
 
 namespace sgeventd::store {
 
+// What a path or a descriptor leads to: the same device and inode is the same file, whatever its name.
+struct FileIdentity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
+// Symlinks followed; nullopt when nothing is there.
+std::optional<FileIdentity> identityOfPath(const std::string& path);
+
 class DaemonLock {
  public:
   // Creates the database file when it does not exist yet (an empty file, which SQLite takes as a new
@@ -24,6 +34,8 @@ class DaemonLock {
   DaemonLock() = default;
 
   bool held() const { return fd_.valid(); }
+  // The locked file, wherever it has been renamed to (or deleted) since.
+  std::optional<FileIdentity> identity() const;
 
  private:
   explicit DaemonLock(core::UniqueFd fd) : fd_(std::move(fd)) {}

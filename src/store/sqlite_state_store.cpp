@@ -67,13 +67,32 @@ std::string_view pluginStateName(PluginState state) {
   return "active";
 }
 
-SqliteStateStore::SqliteStateStore(std::string path, OpenMode mode, Connection db, DaemonLock lock,
-                                   std::vector<std::string> warnings)
+SqliteStateStore::SqliteStateStore(std::string path, OpenMode mode, SyncMode sync, StateOrigin origin,
+                                   Connection db, DaemonLock lock, std::vector<std::string> warnings)
     : path_(std::move(path)),
       mode_(mode),
+      sync_(sync),
+      origin_(origin),
       lock_(std::move(lock)),
       warnings_(std::move(warnings)),
+      identity_(lock_.identity()),
       db_(std::move(db)) {}
+
+SqliteStateStore::~SqliteStateStore() {
+  std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
+}
+
+void SqliteStateStore::setCriticalLog(std::function<void(const std::string&)> critical) {
+  std::lock_guard dbLock(dbMutex_);
+  critical_ = std::move(critical);
+}
+
+void SqliteStateStore::critical(const std::string& line) const {
+  if (critical_) {
+    critical_(line);
+  }
+}
 
 Expected<void> SqliteStateStore::writable() const {
   if (mode_ == OpenMode::ReadOnly) {
@@ -141,6 +160,7 @@ std::uint64_t SqliteStateStore::commitTransactionsForTest() const {
 
 void SqliteStateStore::runGroup(const std::vector<PendingCommit*>& group) {
   std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
   auto failAll = [&](const Error& error) {
     for (auto* request : group) {
       request->result = tl::unexpected(withContext(error, "cannot commit checkpoints to " + path_));
@@ -234,6 +254,7 @@ Expected<void> SqliteStateStore::setCursor(const std::string& collection, const 
     return fail("a cursor cannot be negative (" + std::to_string(cursor) + ")");
   }
   std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
   SGEVENTD_TRY(prepareCommitStatements());
   SGEVENTD_TRY(db_.exec("BEGIN IMMEDIATE"));
   auto written = writeCheckpoint(Checkpoint{collection, plugin, cursor, {}});
@@ -340,6 +361,7 @@ Expected<std::optional<Checkpoint>> SqliteStateStore::loadCheckpoint(const std::
 Expected<void> SqliteStateStore::recordFailure(const FailureRecord& failure) {
   SGEVENTD_TRY(writable());
   std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
   auto insert = db_.prepare(
       "INSERT INTO failures (collection, plugin, callback, event_id, attempts, error, at, is_final, "
       "event_json) "
@@ -421,6 +443,7 @@ Expected<std::optional<FailureRecord>> SqliteStateStore::failure(std::int64_t id
 Expected<void> SqliteStateStore::setPluginStatus(const PluginStatus& status) {
   SGEVENTD_TRY(writable());
   std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
   auto statement = db_.prepare(
       "INSERT INTO plugin_status (collection, plugin, state, reason, since, resume_event, resume_callback) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
@@ -470,6 +493,7 @@ Expected<std::vector<PluginStatus>> SqliteStateStore::pluginStatuses() {
 Expected<void> SqliteStateStore::setHead(std::int64_t head) {
   SGEVENTD_TRY(writable());
   std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
   auto statement = db_.prepare(
       "INSERT INTO fetcher (id, head) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET head = excluded.head");
   if (!statement) {
@@ -513,6 +537,7 @@ Expected<std::optional<std::string>> SqliteStateStore::meta(const std::string& k
 Expected<void> SqliteStateStore::setMeta(const std::string& key, const std::string& value) {
   SGEVENTD_TRY(writable());
   std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
   auto statement = db_.prepare(
       "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   if (!statement) {

@@ -4,6 +4,7 @@
 // (one fsync) and wakes the others; a lone caller therefore pays exactly one plain transaction.
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 
 #include "store/daemon_lock.h"
@@ -14,8 +15,11 @@ namespace sgeventd::store {
 
 class SqliteStateStore final : public StateStore {
  public:
-  SqliteStateStore(std::string path, OpenMode mode, Connection db, DaemonLock lock,
-                   std::vector<std::string> warnings);
+  SqliteStateStore(std::string path, OpenMode mode, SyncMode sync, StateOrigin origin, Connection db,
+                   DaemonLock lock, std::vector<std::string> warnings);
+  // A database lost while the daemon ran is rewritten before the connection closes, so a stop right
+  // after the loss still leaves the state on disk.
+  ~SqliteStateStore() override;
 
   Expected<std::vector<Checkpoint>> loadCheckpoints() override;
   Expected<std::optional<Checkpoint>> loadCheckpoint(const std::string& collection,
@@ -39,6 +43,8 @@ class SqliteStateStore final : public StateStore {
 
   const std::vector<std::string>& warnings() const override { return warnings_; }
   const std::string& path() const override { return path_; }
+  StateOrigin origin() const override { return origin_; }
+  void setCriticalLog(std::function<void(const std::string&)> critical) override;
 
   // How many transactions commit() has run: grouped commits make this smaller than the call count.
   std::uint64_t commitTransactionsForTest() const;
@@ -58,6 +64,12 @@ class SqliteStateStore final : public StateStore {
   };
 
   Expected<void> writable() const;
+  // Called with dbMutex_ held before every write (state_rescue.cpp): when the path no longer leads to the
+  // file this daemon locked (deleted, or another file moved there), the state this connection still
+  // holds is written to a new file at the path, which gets the lock, and the loss is logged at CRITICAL.
+  void keepIdentity();
+  Expected<void> rewriteLostDatabase(bool replaced);
+  void critical(const std::string& line) const;
   Expected<void> prepareCommitStatements();
   // Runs one group of pending commits as a single transaction; fills each request's result.
   void runGroup(const std::vector<PendingCommit*>& group);
@@ -67,10 +79,15 @@ class SqliteStateStore final : public StateStore {
 
   const std::string path_;
   const OpenMode mode_;
+  const SyncMode sync_;
+  const StateOrigin origin_;
   DaemonLock lock_;
   std::vector<std::string> warnings_;
 
-  std::mutex dbMutex_;  // one writer at a time on the connection; guards db_ and statements_
+  std::mutex dbMutex_;  // one writer at a time on the connection; guards db_, statements_, lock_ and below
+  std::optional<FileIdentity> identity_;  // of the locked file; unset for a reader
+  std::function<void(const std::string&)> critical_;
+  bool rewriteFailing_ = false;  // the failure was logged once; the next success says so
   Connection db_;
   std::optional<CommitStatements> statements_;
 

@@ -4,6 +4,7 @@
 // of the process (and against power loss too under SyncMode::Full).
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,10 +76,20 @@ enum class OpenMode {
 // OS (survives any process crash; a WalSyncer bounds what power loss may roll back).
 enum class SyncMode { Full, Normal };
 
+// What a writer does when the state folder's marker (state_marker.h) says a daemon ran there but the
+// database is missing, empty or has no schema: refuse with what to do (the default), or start afresh
+// because the operator said so (`--fresh-start`). A database that holds state is never wiped either way.
+enum class LostState { Refuse, StartAfresh };
+
+// What an open found: the state as saved, a first start (no database and no marker), or a lost state
+// started afresh on the operator's word.
+enum class StateOrigin { Existing, FirstStart, FreshAfterLoss };
+
 class StateStore {
  public:
   static Expected<std::unique_ptr<StateStore>> open(const std::string& path, OpenMode mode,
-                                                    SyncMode sync = SyncMode::Full);
+                                                    SyncMode sync = SyncMode::Full,
+                                                    LostState lost = LostState::Refuse);
   virtual ~StateStore() = default;
 
   virtual Expected<std::vector<Checkpoint>> loadCheckpoints() = 0;
@@ -115,6 +126,10 @@ class StateStore {
   // Problems found at open that do not stop the daemon (the database is on NFS): log them at WARNING.
   virtual const std::vector<std::string>& warnings() const = 0;
   virtual const std::string& path() const = 0;
+  virtual StateOrigin origin() const { return StateOrigin::Existing; }
+  // Where the daemon's store reports, at CRITICAL, that its database was deleted or replaced while it
+  // ran and has been rewritten from what it holds (or could not be).
+  virtual void setCriticalLog(std::function<void(const std::string&)> critical) { (void)critical; }
 };
 using StateStorePtr = std::unique_ptr<StateStore>;
 
