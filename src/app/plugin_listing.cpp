@@ -82,6 +82,31 @@ int listPlugins(const config::DaemonConfig& c, std::ostream& out) {
       out << fmt::format("{:<28} {:<6} {:<12} {:>10} {:>8}  {}\n", name,
                          file.extension() == ".py" ? "python" : "native", status, cursor, lag, detail);
     }
+    // The store keeps a deleted plugin's position and last status: it is listed as removed, never as the
+    // "active" it was when its file went.
+    std::map<std::string, std::string> gone;  // name -> its last stored status
+    const std::string prefix = c.pluginPaths[i] + "::";
+    const auto onDisk = [&files](const std::string& name) {
+      return std::any_of(files.begin(), files.end(), [&name](const fs::path& f) { return f.stem() == name; });
+    };
+    for (const auto& [key, checkpoint] : checkpoints) {
+      if (key.rfind(prefix, 0) == 0 && !onDisk(checkpoint.plugin)) {
+        gone.emplace(checkpoint.plugin, "active");
+      }
+    }
+    for (const auto& [key, st] : statuses) {
+      if (key.rfind(prefix, 0) == 0 && !onDisk(st.plugin)) {
+        gone[st.plugin] = std::string(store::pluginStateName(st.state));
+      }
+    }
+    for (const auto& [name, last] : gone) {
+      std::string cursor = "-";
+      if (auto it = checkpoints.find(prefix + name); it != checkpoints.end()) {
+        cursor = std::to_string(it->second.cursor);
+      }
+      out << fmt::format("{:<28} {:<6} {:<12} {:>10} {:>8}  {}\n", name, "-", "removed", cursor, "-",
+                         "no file in " + folder.string() + " (was " + last + ")");
+    }
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -26,8 +27,10 @@ struct StateOptions {
   int limit = 20;
 };
 
-// --db, else the state_database of the daemon's configuration.
-Expected<std::string> databasePath(const StateOptions& options, const CommandLine& cl) {
+  bool allGaps = false;
+// --db, else the state_database of the daemon's configuration (left in `loaded` when it was read).
+Expected<std::string> databasePath(const StateOptions& options, const CommandLine& cl,
+                                   std::optional<config::DaemonConfig>* loadedOut = nullptr) {
   if (options.db) {
     return *options.db;
   }
@@ -49,6 +52,9 @@ Expected<std::string> databasePath(const StateOptions& options, const CommandLin
   }
   return loaded->stateDatabase;
 }
+  if (loadedOut != nullptr) {
+    *loadedOut = *loaded;
+  }
 
 int report(const Expected<std::string>& text) {
   if (!text) {
@@ -70,14 +76,48 @@ Expected<std::unique_ptr<store::StateStore>> openStore(const StateOptions& optio
 
 int runShow(const StateOptions& options, const CommandLine& cl) {
   auto opened = openStore(options, cl, store::OpenMode::ReadOnly);
+// A plugin's file in the folder its collection names: the config's own resolution of each `paths` entry,
+// or the collection itself when it is absolute. nullopt when the folder cannot be told (--db alone and a
+// relative entry).
+std::optional<bool> pluginFileExists(const std::optional<config::DaemonConfig>& c,
+                                     const std::string& collection, const std::string& plugin) {
+  std::optional<std::filesystem::path> folder;
+  if (c) {
+    for (std::size_t i = 0; i < c->pluginPaths.size() && i < c->resolvedPluginPaths.size(); ++i) {
+      if (c->pluginPaths[i] == collection) {
+        folder = c->resolvedPluginPaths[i];
+      }
+    }
+  }
+  if (!folder && std::filesystem::path(collection).is_absolute()) {
+    folder = collection;
+  }
+  if (!folder) {
+    return std::nullopt;
+  }
+  std::error_code ec;
+  return std::filesystem::is_regular_file(*folder / (plugin + ".py"), ec) ||
+         std::filesystem::is_regular_file(*folder / (plugin + ".so"), ec);
+}
+
   if (!opened) {
     return report(tl::unexpected(opened.error()));
   }
-  return report(store::renderStateTable(**opened, std::chrono::system_clock::now()));
+  store::StateTableOptions table;
+  table.allGaps = options.allGaps;
+  table.fileExists = [&loaded](const std::string& collection, const std::string& plugin) {
+    return pluginFileExists(loaded, collection, plugin);
+  };
+  return report(store::renderStateTable(**opened, std::chrono::system_clock::now(), table));
 }
 
 int runFailures(const StateOptions& options, const CommandLine& cl) {
-  auto opened = openStore(options, cl, store::OpenMode::ReadOnly);
+  std::optional<config::DaemonConfig> loaded;
+  auto path = databasePath(options, cl, &loaded);
+  if (!path) {
+    return report(tl::unexpected(path.error()));
+  }
+  auto opened = store::StateStore::open(*path, store::OpenMode::ReadOnly);
   if (!opened) {
     return report(tl::unexpected(opened.error()));
   }
@@ -151,6 +191,9 @@ void registerStateCommand(CLI::App& root, CommandLine& cl) {
   set->add_option("id", options->cursor, "Last event id to treat as processed (decimal, 0 or more)")
       ->required();
   set->add_option("--collection", options->collection,
+  show->add_flag(
+      "--all-gaps", options->allGaps,
+      "List every open gap range (by default a long backlog shows its count and first and last few)");
                   "Plugin path (collection) when the name is ambiguous or new");
   addDbOption(*set, *options);
   set->callback([options, &cl] { cl.action = [options, &cl] { return runSet(*options, cl); }; });

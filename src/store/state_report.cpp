@@ -1,6 +1,7 @@
 #include "store/state_report.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <ctime>
 #include <map>
 #include <sstream>
@@ -45,6 +46,31 @@ std::string gapText(const GapRange& gap, TimePoint now) {
   return ids + (left.count() > 0 ? " (expires in " + shortDuration(left) + ")" : " (expired)");
 }
 
+// 500,000 ranges on one line is 41 MB nobody reads: past kGapRangesListed, the count of ranges and ids,
+// then the first and last three.
+std::string gapsText(const std::vector<GapRange>& gaps, TimePoint now, bool all) {
+  std::string out;
+  const auto join = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      out += (i == from ? "" : ", ") + gapText(gaps[i], now);
+    }
+  };
+  if (all || gaps.size() <= kGapRangesListed) {
+    join(0, gaps.size());
+    return out;
+  }
+  std::uint64_t ids = 0;
+  for (const auto& gap : gaps) {
+    ids += static_cast<std::uint64_t>(gap.last - gap.first) + 1;
+  }
+  const std::size_t edge = kGapRangesListed / 2;
+  out = std::to_string(gaps.size()) + " ranges, " + std::to_string(ids) + " ids: ";
+  join(0, edge);
+  out += ", ... ";
+  join(gaps.size() - edge, gaps.size());
+  return out + " (--all-gaps lists every one)";
+}
+
 std::string localTime(TimePoint t) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
   std::tm local{};
@@ -80,7 +106,7 @@ std::string shortDuration(std::chrono::seconds duration) {
   return std::to_string(s / 86400) + "d" + two(s % 86400 / 3600) + "h";
 }
 
-Expected<std::string> renderStateTable(StateStore& store, TimePoint now) {
+Expected<std::string> renderStateTable(StateStore& store, TimePoint now, const StateTableOptions& options) {
   auto checkpoints = store.loadCheckpoints();
   if (!checkpoints) {
     return tl::unexpected(checkpoints.error());
@@ -112,11 +138,7 @@ Expected<std::string> renderStateTable(StateStore& store, TimePoint now) {
         row[3] = std::to_string(**head - checkpoint->cursor);
       }
       if (!checkpoint->gaps.empty()) {
-        std::string gaps;
-        for (const auto& gap : checkpoint->gaps) {
-          gaps += (gaps.empty() ? "" : ", ") + gapText(gap, now);
-        }
-        row[4] = gaps;
+        row[4] = gapsText(checkpoint->gaps, now, options.allGaps);
       }
     }
     if (auto it = statusByPlugin.find(key); it != statusByPlugin.end()) {
@@ -125,6 +147,9 @@ Expected<std::string> renderStateTable(StateStore& store, TimePoint now) {
       if (status.state != PluginState::Active && !status.reason.empty()) {
         row[5] += ": " + oneLine(status.reason);
       }
+    }
+    if (options.fileExists && options.fileExists(key.first, key.second) == std::optional<bool>(false)) {
+      row[5] = "removed: no plugin file in its folder (was " + row[5] + ")";
     }
     rows.push_back(std::move(row));
   }

@@ -43,6 +43,49 @@ TEST(StateReport, TableShowsCursorLagGapsAndStatus) {
   EXPECT_NE(table->find("load-failed: SyntaxError"), std::string::npos) << *table;
 }
 
+TEST(StateReport, AHugeBacklogIsSummarisedUnlessEveryRangeIsAsked) {
+  testing::TempDir dir;
+  auto store = StateStore::open(dir.file("s.sqlite"), OpenMode::Daemon);
+  ASSERT_TRUE(store);
+  const TimePoint now{seconds(1'000'000)};
+  std::vector<GapRange> gaps;
+  for (std::int64_t id = 2; id < 2 * 50'000; id += 2) {  // 49,999 one-id ranges
+    gaps.push_back({id, id, now + seconds(60)});
+  }
+  ASSERT_TRUE((*store)->commit({{"/plugins", "busy", 100'000, gaps}}));
+  auto table = renderStateTable(**store, now);
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_LT(table->size(), 1000u) << "a summary, not every range";
+  EXPECT_NE(table->find("49999 ranges, 49999 ids: 2 (expires in 1m00s), 4 (expires in 1m00s), 6 (expires in "
+                        "1m00s), ... 99994 (expires in 1m00s), 99996 (expires in 1m00s), 99998 (expires in "
+                        "1m00s) (--all-gaps lists every one)"),
+            std::string::npos)
+      << *table;
+  StateTableOptions all;
+  all.allGaps = true;
+  auto full = renderStateTable(**store, now, all);
+  ASSERT_TRUE(full);
+  EXPECT_NE(full->find("49996 (expires in 1m00s), 49998 (expires in 1m00s)"), std::string::npos);
+}
+
+TEST(StateReport, APluginWhoseFileIsGoneIsNotShownActive) {
+  testing::TempDir dir;
+  auto store = StateStore::open(dir.file("s.sqlite"), OpenMode::Daemon);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->commit({{"/plugins", "kept", 10, {}}, {"/plugins", "deleted", 10, {}}}));
+  StateTableOptions options;
+  options.fileExists = [](const std::string&, const std::string& plugin) -> std::optional<bool> {
+    return plugin == "kept";
+  };
+  auto table = renderStateTable(**store, TimePoint{}, options);
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_NE(
+      table->find("deleted  10      -    -          removed: no plugin file in its folder (was active)"),
+      std::string::npos)
+      << *table;
+  EXPECT_NE(table->find("kept     10      -    -          active"), std::string::npos) << *table;
+}
+
 TEST(StateReport, FailuresTable) {
   testing::TempDir dir;
   auto store = StateStore::open(dir.file("s.sqlite"), OpenMode::Daemon);
