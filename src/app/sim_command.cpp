@@ -24,6 +24,7 @@ struct SimOptions {
   double activity = 0.0;
   std::uint64_t seed = 1;
   bool verbose = false;
+  int gzipLevel = 1;
 };
 
 int runSim(const SimOptions& o) {
@@ -51,7 +52,9 @@ int runSim(const SimOptions& o) {
     std::cerr << "sgeventd sim: " << site.error().message << "\n";
     return 1;
   }
-  sim::Server server(**site, o.host, o.port);
+  auto http = sim::serverOptions(o.host, o.port);
+  http.gzipLevel = o.gzipLevel;
+  sim::Server server(**site, http);
   if (o.verbose) {
     server.setRequestLog([](std::string_view line) { std::cerr << "DEBUG sim: " << line << "\n"; });
   }
@@ -93,6 +96,10 @@ void registerSimCommand(CLI::App& root, CommandLine& cl) {
   cmd->add_option("--script", options->scripts, "api script NAME:KEY (repeatable); default sgeventd:sim-key");
   cmd->add_option("--activity", options->activity, "simulated artist activity, events per second");
   cmd->add_option("--seed", options->seed, "random seed for activity and fault probabilities");
+  cmd->add_option("--gzip-level", options->gzipLevel,
+                  "gzip level for clients that accept it (1 fastest, 9 smallest); 0 never compresses")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str();
   cmd->add_flag("-v,--verbose", options->verbose, "log every request (debug)");
   cmd->callback([options, &cl] { cl.action = [options] { return runSim(*options); }; });
 }

@@ -1,11 +1,31 @@
 #include "http/server.h"
 
 #include <httplib.h>
+#include <strings.h>
+
+#include "http/connection_pool.h"
+#include "http/gzip.h"
+#include "http/keep_alive_server.h"
 
 namespace sgeventd::http {
 namespace {
 
-void apply(Response&& response, httplib::Response& res) {
+// Replies smaller than this gain nothing from compression.
+constexpr std::size_t kGzipMinBytes = 256;
+constexpr int kListenBacklog = 511;  // nginx's
+
+void compress(httplib::Response& res, int level) {
+  res.set_header("Vary", "Accept-Encoding");
+  if (res.body.size() < kGzipMinBytes) {
+    return;
+  }
+  if (auto gzipped = gzipCompress(res.body, level)) {
+    res.body = std::move(*gzipped);
+    res.set_header("Content-Encoding", "gzip");
+  }
+}
+
+void apply(Response&& response, httplib::Response& res, int gzipLevel) {
   res.status = response.status;
   for (const auto& [name, value] : response.headers) {
     res.set_header(name, value);
@@ -29,6 +49,9 @@ void apply(Response&& response, httplib::Response& res) {
   const auto previous = res.headers.equal_range("Content-Type");
   res.headers.erase(previous.first, previous.second);
   res.set_header("Content-Type", response.contentType);
+  if (gzipLevel > 0) {
+    compress(res, gzipLevel);
+  }
 }
 
 }  // namespace
@@ -38,6 +61,10 @@ const std::string& Request::path() const { return request_.path; }
 const std::string& Request::body() const { return request_.body; }
 
 std::optional<std::string> Request::header(const std::string& name) const {
+  if (!request_.has_header(name) && request_.has_header(kAcceptEncodingHeader) &&
+      ::strcasecmp(name.c_str(), "Accept-Encoding") == 0) {
+    return request_.get_header_value(kAcceptEncodingHeader);
+  }
   if (!request_.has_header(name)) {
     return std::nullopt;
   }
@@ -64,7 +91,19 @@ Expected<void> Server::start() {
   if (http_) {
     return fail("the server is already started");
   }
-  http_ = std::make_unique<httplib::Server>();
+  if (options_.maxConnections > 0) {
+    KeepAliveServer::Options loop;
+    loop.idleTimeout = options_.keepAliveTimeout;
+    loop.maxRequests = options_.keepAliveMaxCount;
+    loop.readTimeout = options_.readTimeout;
+    loop.writeTimeout = options_.writeTimeout;
+    auto server = std::make_unique<KeepAliveServer>(loop);
+    keepAlive_ = server.get();
+    http_ = std::move(server);
+  } else {
+    keepAlive_ = nullptr;
+    http_ = std::make_unique<httplib::Server>();
+  }
   auto& http = *http_;
   // Without TCP_NODELAY a reply split over two segments waits out the client's delayed ACK (~40 ms).
   http.set_tcp_nodelay(true);
@@ -73,7 +112,9 @@ Expected<void> Server::start() {
   http.set_read_timeout(options_.readTimeout.count());
   http.set_write_timeout(options_.writeTimeout.count());
   http.set_payload_max_length(options_.payloadMaxBytes);
-  if (options_.workerThreads > 0) {
+  if (options_.maxConnections > 0) {
+    http.new_task_queue = [n = options_.maxConnections] { return new ConnectionPool(n); };
+  } else if (options_.workerThreads > 0) {
     http.new_task_queue = [threads = options_.workerThreads] { return new httplib::ThreadPool(threads); };
   }
 
@@ -82,7 +123,9 @@ Expected<void> Server::start() {
       const auto start = std::chrono::steady_clock::now();
       Response response = handler(Request(req));
       const int status = response.status;
-      apply(std::move(response), res);
+      const bool gzip = keepAlive_ != nullptr && options_.gzipLevel > 0 &&
+                        acceptsGzip(req.get_header_value(kAcceptEncodingHeader));
+      apply(std::move(response), res, gzip ? options_.gzipLevel : 0);
       if (log_) {
         const auto ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -107,6 +150,10 @@ Expected<void> Server::start() {
     http_.reset();
     return fail("cannot bind " + options_.host + ":" + std::to_string(port_));
   }
+  if (keepAlive_ && !keepAlive_->widenBacklog(kListenBacklog)) {
+    stop();
+    return fail("cannot listen on " + options_.host + ":" + std::to_string(port_));
+  }
   thread_ = std::thread([&http] { http.listen_after_bind(); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!http.is_running()) {
@@ -120,6 +167,9 @@ Expected<void> Server::start() {
 }
 
 void Server::stop() {
+  if (http_ && keepAlive_) {
+    keepAlive_->stopConnections();
+  }
   if (http_) {
     http_->stop();
   }
@@ -127,6 +177,7 @@ void Server::stop() {
     thread_.join();
   }
   http_.reset();
+  keepAlive_ = nullptr;
 }
 
 }  // namespace sgeventd::http

@@ -23,8 +23,10 @@ struct Request;
 
 namespace sgeventd::http {
 
-// With a charset, as ShotGrid sites send it. It also keeps cpp-httplib from gzipping the reply (it
-// compresses only a bare "application/json"), which stalls keep-alive reuse ~40 ms on loopback.
+class KeepAliveServer;
+
+// With a charset, as ShotGrid sites send it. cpp-httplib never compresses it (it compresses only a few
+// bare types); replies are gzipped by Server when ServerOptions::maxConnections is set (http/gzip.h).
 inline constexpr const char* kJsonContentType = "application/json; charset=utf-8";
 
 struct ServerOptions {
@@ -38,6 +40,13 @@ struct ServerOptions {
   std::chrono::seconds readTimeout{30};
   std::chrono::seconds writeTimeout{30};
   std::size_t payloadMaxBytes = std::size_t{1} << 20;  // a larger request body is refused with 413
+  // For servers that many long-lived clients keep connections to (the simulated site). Above 0: one
+  // thread per open connection up to this many, instead of the fixed pool of workerThreads that makes the
+  // next client wait for a connection to close; idle connections wait without waking up, and the server's
+  // own closes leave the read side open (http/keep_alive_server.h); replies are gzipped at gzipLevel
+  // (0: never) for a client that sends Accept-Encoding: gzip. 0 keeps cpp-httplib's own loop.
+  std::size_t maxConnections = 0;
+  int gzipLevel = 1;
 };
 
 // A view of one request, valid while the handler runs.
@@ -99,6 +108,7 @@ class Server {
   std::vector<Route> routes_;
   std::function<void(std::string_view)> log_;
   std::unique_ptr<httplib::Server> http_;
+  KeepAliveServer* keepAlive_ = nullptr;  // http_ itself, when maxConnections is set
   std::thread thread_;
 };
 

@@ -52,6 +52,8 @@ bool supported(DataType type, Relation r) {
     case DataType::Float:
     case DataType::Duration:
     case DataType::Timecode:
+    case DataType::Currency:
+    case DataType::Percent:
       return r == R::Is || r == R::IsNot || r == R::LessThan || r == R::GreaterThan || r == R::Between ||
              r == R::NotBetween || r == R::In || r == R::NotIn;
     case DataType::Date:
@@ -137,7 +139,9 @@ bool equalScalar(const Json& a, const Json& b, DataType type) {
     case DataType::Number:
     case DataType::Float:
     case DataType::Duration:
-    case DataType::Timecode: {
+    case DataType::Timecode:
+    case DataType::Currency:
+    case DataType::Percent: {
       const auto x = numberOf(a), y = numberOf(b);
       return x && y && *x == *y;
     }

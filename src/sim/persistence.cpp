@@ -115,11 +115,19 @@ Expected<LoadedSite> Persistence::load(EventLog& log) {
     FieldSchema fs;
     fs.builtIn = false;
     fs.type = dataTypeFromName(fields->text(2)).value_or(DataType::Text);
-    const Json valid = Json::parse(fields->text(3), nullptr, false);
+    // A list of valid types, or (fields with more than valid types) an object of them all.
+    const Json saved = Json::parse(fields->text(3), nullptr, false);
+    const Json valid = saved.is_object() ? saved.value("valid_types", Json::array()) : saved;
     if (valid.is_array()) {
       for (const auto& v : valid) {
         fs.validTypes.push_back(v.get<std::string>());
       }
+    }
+    if (saved.is_object()) {
+      for (const auto& v : saved.value("valid_values", Json::array())) {
+        fs.validValues.push_back(v.get<std::string>());
+      }
+      fs.properties = saved.value("properties", Json::object());
     }
     site.addedFields.push_back({fields->text(0), {fields->text(1), fs}});
     return {};
@@ -186,7 +194,12 @@ Expected<void> Persistence::save(
       field->bind(1, type)
           .bind(2, f.first)
           .bind(3, dataTypeName(f.second.type))
-          .bind(4, Json(f.second.validTypes).dump());
+          .bind(4, f.second.validValues.empty() && f.second.properties.empty()
+                       ? Json(f.second.validTypes).dump()
+                       : Json{{"valid_types", f.second.validTypes},
+                              {"valid_values", f.second.validValues},
+                              {"properties", f.second.properties}}
+                             .dump());
       SGEVENTD_TRY(execute(*field));
     }
     for (const auto& [type, next] : nextIds) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <utility>
 
 #include "shotgrid/datetime.h"
@@ -9,7 +10,7 @@
 namespace sgeventd::sim {
 namespace {
 
-constexpr std::array<std::pair<DataType, std::string_view>, 16> kTypeNames{{
+constexpr std::array<std::pair<DataType, std::string_view>, 18> kTypeNames{{
     {DataType::Text, "text"},
     {DataType::Number, "number"},
     {DataType::Float, "float"},
@@ -26,6 +27,8 @@ constexpr std::array<std::pair<DataType, std::string_view>, 16> kTypeNames{{
     {DataType::Duration, "duration"},
     {DataType::Timecode, "timecode"},
     {DataType::Image, "image"},
+    {DataType::Currency, "currency"},
+    {DataType::Percent, "percent"},
 }};
 
 const std::vector<std::string> kUsers{"HumanUser", "ApiUser"};
@@ -37,7 +40,17 @@ const std::vector<std::string> kLinkable{
     "CustomEntity06", "CustomEntity07", "CustomEntity08", "CustomEntity09", "CustomEntity10"};
 
 FieldSchema f(DataType type, std::vector<std::string> validTypes = {}, bool editable = true) {
-  return FieldSchema{type, std::move(validTypes), editable, true};
+  FieldSchema field;
+  field.type = type;
+  field.validTypes = std::move(validTypes);
+  field.editable = editable;
+  return field;
+}
+
+FieldSchema statusField(std::string_view entityType) {
+  FieldSchema field = f(DataType::StatusList);
+  field.validValues = defaultStatuses(entityType);
+  return field;
 }
 
 EntitySchema base(std::string displayName, std::string displayField, bool projectScoped) {
@@ -56,7 +69,7 @@ EntitySchema base(std::string displayName, std::string displayField, bool projec
   s.fields[s.displayField] = f(DataType::Text);
   if (projectScoped) {
     s.fields["project"] = f(DataType::Entity, {"Project"});
-    s.fields["sg_status_list"] = f(DataType::StatusList);
+    s.fields["sg_status_list"] = statusField(s.displayName);
   }
   return s;
 }
@@ -166,7 +179,7 @@ SchemaSet builtinSchema() {
   human.fields["firstname"] = f(DataType::Text);
   human.fields["lastname"] = f(DataType::Text);
   human.fields["email"] = f(DataType::Text);
-  human.fields["sg_status_list"] = f(DataType::StatusList);
+  human.fields["sg_status_list"] = statusField("HumanUser");
   human.fields["projects"] = f(DataType::MultiEntity, {"Project"});
   human.fields["groups"] = f(DataType::MultiEntity, {"Group"});
 
@@ -263,31 +276,131 @@ FieldSchema inferFieldSchema(const Json& value) {
   return schema;
 }
 
+const std::vector<std::pair<std::string, std::string>>& standardStatuses() {
+  static const std::vector<std::pair<std::string, std::string>> statuses{
+      {"wtg", "Waiting to Start"}, {"rdy", "Ready to Start"}, {"ip", "In Progress"},
+      {"rev", "Pending Review"},   {"cmpt", "Complete"},      {"fin", "Final"},
+      {"hld", "On Hold"},          {"omt", "Omit"},           {"na", "N/A"},
+      {"vwd", "Viewed"},           {"apr", "Approved"},       {"opn", "Open"},
+      {"clsd", "Closed"},          {"act", "Active"},         {"dis", "Disabled"},
+  };
+  return statuses;
+}
+
+std::vector<std::string> defaultStatuses(std::string_view entityType) {
+  if (entityType == "Task") {
+    return {"wtg", "rdy", "ip", "rev", "hld", "fin", "omt"};
+  }
+  if (entityType == "Version") {
+    return {"na", "rev", "vwd", "apr"};
+  }
+  if (entityType == "Note") {
+    return {"opn", "ip", "clsd"};
+  }
+  if (entityType == "HumanUser") {
+    return {"act", "dis"};
+  }
+  return {"wtg", "rdy", "ip", "cmpt", "fin", "hld", "omt"};
+}
+
+bool creatableType(DataType type) {
+  switch (type) {
+    case DataType::List:
+    case DataType::StatusList:
+    case DataType::Timecode:
+    case DataType::Currency:
+    case DataType::Number:
+    case DataType::Float:
+    case DataType::Text:
+    case DataType::Date:
+    case DataType::DateTime:
+    case DataType::Checkbox:
+    case DataType::Entity:
+    case DataType::MultiEntity:
+    case DataType::Duration:
+    case DataType::Percent:
+    case DataType::Url:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string fieldNameFor(std::string_view displayName) {
+  std::string name = "sg_";
+  for (const char c : displayName) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      name += static_cast<char>(std::tolower(u));
+    } else if (name.back() != '_') {
+      name += '_';
+    }
+  }
+  while (name.size() > 3 && name.back() == '_') {
+    name.pop_back();
+  }
+  return name;
+}
+
 Json fieldSchemaJson(const std::string& entityType, const std::string& fieldName, const FieldSchema& field) {
   auto prop = [](Json value, bool editable) {
     return Json{{"value", std::move(value)}, {"editable", editable}};
   };
+  const Json& set = field.properties;
+  auto given = [&set](const char* key, Json fallback) {
+    return set.contains(key) ? set[key] : std::move(fallback);
+  };
   Json properties = Json::object();
-  properties["default_value"] =
-      prop(field.type == DataType::MultiEntity ? Json::array() : Json(nullptr), false);
-  properties["summary_default"] = prop("none", true);
+  Json defaultValue = nullptr;
+  Json summary = "none";
+  switch (field.type) {
+    case DataType::MultiEntity:
+      defaultValue = Json::array();
+      break;
+    case DataType::Checkbox:
+      defaultValue = false;
+      summary = "checked";
+      break;
+    case DataType::StatusList:
+      defaultValue = field.validValues.empty() ? Json(nullptr) : Json(field.validValues.front());
+      summary = "status_list";
+      break;
+    default:
+      break;
+  }
+  properties["default_value"] = prop(given("default_value", defaultValue), true);
+  properties["summary_default"] = prop(given("summary_default", summary), true);
   if (field.type == DataType::Entity || field.type == DataType::MultiEntity) {
     properties["valid_types"] = prop(field.validTypes, true);
   }
   if (field.type == DataType::StatusList || field.type == DataType::List) {
-    properties["valid_values"] = prop(Json::array(), true);
+    properties["valid_values"] = prop(field.validValues, true);
+  }
+  if (field.type == DataType::StatusList) {
+    Json display = Json::object();
+    for (const auto& code : field.validValues) {
+      const auto& standard = standardStatuses();
+      const auto it =
+          std::find_if(standard.begin(), standard.end(), [&](const auto& s) { return s.first == code; });
+      display[code] = it == standard.end() ? code : it->second;
+    }
+    if (set.contains("display_values") && set["display_values"].is_object()) {
+      display.update(set["display_values"]);
+    }
+    properties["display_values"] = prop(std::move(display), false);
+    properties["hidden_values"] = prop(given("hidden_values", Json::array()), false);
   }
   return Json{{"data_type", prop(std::string(dataTypeName(field.type)), false)},
               {"properties", std::move(properties)},
-              {"name", prop(fieldName, true)},
+              {"name", prop(given("name", fieldName), true)},
               {"editable", prop(field.editable, false)},
               {"mandatory", prop(false, false)},
               {"unique", prop(false, false)},
               {"visible", prop(true, false)},
               {"ui_value_displayable", prop(true, false)},
               {"entity_type", prop(entityType, false)},
-              {"custom_metadata", prop("", true)},
-              {"description", prop("", true)}};
+              {"custom_metadata", prop(given("custom_metadata", ""), true)},
+              {"description", prop(given("description", ""), true)}};
 }
 
 Json entitySchemaJson(const EntitySchema& schema) {

@@ -11,14 +11,6 @@ namespace {
 // Batch creates and large filters: a real site accepts requests of tens of megabytes.
 constexpr std::size_t kPayloadMax = 64u << 20;
 
-http::ServerOptions serverOptions(std::string host, int port) {
-  http::ServerOptions options;
-  options.host = std::move(host);
-  options.port = port;
-  options.payloadMaxBytes = kPayloadMax;
-  return options;
-}
-
 http::Response toResponse(HttpReply&& reply) {
   if (reply.delayMs > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(reply.delayMs));  // FaultKind::Slow
@@ -36,7 +28,20 @@ http::Response toResponse(HttpReply&& reply) {
 
 }  // namespace
 
-Server::Server(Site& site, std::string host, int port) : http_(serverOptions(std::move(host), port)) {
+http::ServerOptions serverOptions(std::string host, int port) {
+  http::ServerOptions options;
+  options.host = std::move(host);
+  options.port = port;
+  options.payloadMaxBytes = kPayloadMax;
+  options.keepAliveTimeout = kIdleTimeout;
+  options.maxConnections = kMaxConnections;
+  options.gzipLevel = 1;
+  return options;
+}
+
+Server::Server(Site& site, std::string host, int port) : Server(site, serverOptions(std::move(host), port)) {}
+
+Server::Server(Site& site, http::ServerOptions options) : http_(std::move(options)) {
   http_.post(R"((/.*)?/api3/json)",
              [&site](const http::Request& req) { return toResponse(site.handleApi3(req.body())); });
   auto control = [&site](const http::Request& req) {

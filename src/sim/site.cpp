@@ -298,6 +298,11 @@ HttpReply Site::handleApi3(std::string_view body) {
     } else if (method == "schema_read" || method == "schema_entity_read" || method == "schema_field_read") {
       std::shared_lock lock(st.mutex);
       result = st.schemaReadLocked(p, method);
+    } else if (method == "schema_field_create" || method == "schema_field_update") {
+      std::unique_lock lock(st.mutex);
+      result =
+          method == "schema_field_create" ? st.schemaFieldCreateLocked(p) : st.schemaFieldUpdateLocked(p);
+      st.persistLocked();
     } else if (method == "create" || method == "update" || method == "delete" || method == "revive" ||
                method == "batch") {
       std::unique_lock lock(st.mutex);

@@ -91,6 +91,10 @@ struct Site::State final : RecordSource {
   ApiResult<Json> summarizeLocked(const Json& params) const;
   ApiResult<Json> schemaReadLocked(const Json& params, const std::string& method) const;
 
+  // ---- schema edits (site_schema.cpp); need the unique lock
+  ApiResult<Json> schemaFieldCreateLocked(const Json& params);
+  ApiResult<Json> schemaFieldUpdateLocked(const Json& params);
+
   WriteContext contextFor(const Actor& actor) const;
   const ScriptUser& addScriptLocked(const Script& script);
   void countCall(const std::string& method, std::int64_t rows);

@@ -124,9 +124,11 @@ ApiResult<Json> normalize(const Site::State& st, const std::string& method, cons
     case DataType::Number:
     case DataType::Duration:
     case DataType::Timecode:
+    case DataType::Percent:
       if (!value.is_number_integer()) return bad("an integer");
       return value;
     case DataType::Float:
+    case DataType::Currency:
       if (!value.is_number()) return bad("a number");
       return value;
     case DataType::Checkbox:
@@ -176,6 +178,11 @@ struct WrittenField {
 ApiResult<WrittenField> writtenField(Site::State& st, const std::string& method, const std::string& type,
                                      EntitySchema& es, const std::string& name, const Json& value) {
   const FieldSchema* fs = es.field(name);
+  if (!fs && name.find('.') != std::string::npos) {
+    // A linked entity's field (entity.Shot.sg_status_list) is written on that entity, never through
+    // a link, and it must not become a new field of this type.
+    return apiFail(103, "API " + method + "() " + type + "." + name + " doesn't exist.");
+  }
   FieldSchema inferred;
   if (!fs) {
     inferred = inferFieldSchema(value);
