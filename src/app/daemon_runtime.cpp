@@ -225,8 +225,10 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   engine::Engine engine(engineOptions(c),
                         engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
                                            [&c, log, &shutdown]() -> shotgrid::EventReaderPtr {
-                                             return std::make_unique<shotgrid::Client>(
-                                                 clientOptions(c, c.scriptName, c.scriptKey, log, shutdown));
+                                             // The daemon's own reads end at a stop, answered or not.
+                                             auto o = clientOptions(c, c.scriptName, c.scriptKey, log, shutdown);
+                                             o.abandonOnStop = true;
+                                             return std::make_unique<shotgrid::Client>(std::move(o));
                                            },
                                            source, timing, metrics, legacyStart});
   SystemdNotifier systemd;  // does nothing unless systemd started this process (Type=notify)

@@ -40,6 +40,9 @@ TransportOptions transportOptions(const ClientOptions& o) {
   t.connectTimeout = o.connectTimeout;
   t.totalTimeout = o.totalTimeout;
   t.acceptCompression = o.acceptCompression;
+  if (o.shutdown != nullptr && o.abandonOnStop) {
+    t.cancelled = [shutdown = o.shutdown] { return shutdown->requested(); };
+  }
   return t;
 }
 
@@ -194,6 +197,11 @@ struct Client::Impl {
       ClientError error = std::move(outcome.error());
       error.attempts = attempt;
       error.message = redact(std::move(error.message), options.auth.scriptKey);
+      if (options.abandonOnStop && options.shutdown != nullptr && options.shutdown->requested()) {
+        log(core::LogLevel::Info, "api3 " + method + " abandoned after " + std::to_string(attempt) +
+                                      (attempt == 1 ? " attempt" : " attempts") + ": the daemon is stopping");
+        return tl::unexpected(std::move(error));
+      }
       const bool retryable = isRetryable(error, idempotent, neverConnected);
       if (attempt >= maxAttempts || !retryable) {
         if (attempt > 1) {  // a single failed attempt is the caller's to report: it is no burst

@@ -47,6 +47,9 @@ struct ClientOptions {
   bool acceptCompression = true;       // ask for gzip (worth it over a WAN; off for loopback benchmarks)
   core::LoggerPtr logger;              // optional: a WARNING when a call starts retrying, a line at its end
   core::Shutdown* shutdown = nullptr;  // optional: a stop request cuts retry waits short
+  // With `shutdown`: a stop also abandons a request in flight, so a silent server cannot hold the stop.
+  // For the daemon's own reads; a plugin's calls are left to finish, since its current event is drained.
+  bool abandonOnStop = false;
 };
 
 struct FindOptions {

@@ -65,6 +65,11 @@ size_t readHeader(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+int checkCancelled(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancelled = static_cast<const std::function<bool()>*>(user);
+  return (*cancelled)() ? 1 : 0;
+}
+
 }  // namespace
 
 bool TransportFailure::neverConnected() const {
@@ -112,6 +117,11 @@ void HttpTransport::configure() {
                                 : 120L;
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stallSeconds);
+  if (options_.cancelled) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &checkCancelled);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &options_.cancelled);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
   if (options_.acceptCompression) {
     // gzip only: offered brotli, a server may pick it, and brotli at its default quality costs hundreds
     // of milliseconds per 500-event page (measured against cpp-httplib: 600 ms against 2 ms for gzip).
@@ -145,6 +155,9 @@ Expected<HttpResponse, TransportFailure> HttpTransport::post(const std::string& 
   curl_easy_setopt(h, CURLOPT_WRITEDATA, nullptr);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, nullptr);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);
+  if (code == CURLE_ABORTED_BY_CALLBACK) {
+    return tl::unexpected(TransportFailure{code, "request abandoned: the daemon is stopping"});
+  }
   if (code != CURLE_OK) {
     std::string detail = errorBuffer_[0] != '\0' ? std::string(errorBuffer_) : curl_easy_strerror(code);
     return tl::unexpected(TransportFailure{code, std::move(detail)});

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct TransportOptions {
   std::chrono::milliseconds totalTimeout{60000};
   bool acceptCompression = true;
   std::string userAgent = "sgeventd/0.1";
+  // Polled while a request is in flight (at least once a second, even when the server sends nothing): true
+  // ends it at once with CURLE_ABORTED_BY_CALLBACK, so a stop never waits for a silent server's timeout.
+  std::function<bool()> cancelled;
 };
 
 class HttpTransport {

@@ -3,6 +3,8 @@
 
 #include <thread>
 
+#include "../support/silent_server.h"
+#include "../support/wait.h"
 #include "closing_server.h"
 #include "core/memory_log.h"
 #include "shotgrid/client.h"
@@ -597,6 +599,30 @@ TEST(ClientHttpRetry, AStopDuringARetryAfterWaitEndsTheCallAtOnce) {
   EXPECT_LT(took, 1500ms);
   EXPECT_EQ(server.requestCount(), 1u);
   EXPECT_EQ(logs->sink().count("the daemon is stopping"), 1u);
+}
+
+TEST(ClientHttpRetry, AStopAbandonsARequestTheServerNeverAnswers) {
+  sgeventd::testing::SilentServer server;
+  core::Shutdown shutdown;
+  auto logs = std::make_shared<core::MemoryLogFactory>();
+  auto options = optionsFor("http://127.0.0.1:" + std::to_string(server.port()));
+  options.totalTimeout = 600s;  // without the stop, the call would wait for this
+  options.shutdown = &shutdown;
+  options.abandonOnStop = true;
+  options.logger = logs->get("shotgrid");
+  Client client{options};
+  std::thread stopper([&] {
+    // The stop comes while the request is in flight: the server has its bytes and says nothing.
+    EXPECT_TRUE(sgeventd::testing::waitUntil([&] { return server.requestsSeen() == 1; }));
+    shutdown.request();
+  });
+  const auto r = client.info();
+  stopper.join();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("the daemon is stopping"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().attempts, 1);
+  EXPECT_EQ(server.requestsSeen(), 1);  // not sent again
+  EXPECT_EQ(logs->sink().count("abandoned after 1 attempt: the daemon is stopping"), 1u);
 }
 
 TEST(ClientHttpSecrets, KeyNeverShowsInErrorsOrLogs) {
