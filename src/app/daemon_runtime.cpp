@@ -136,10 +136,10 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     log->warning(warning);
   }
 
-  auto store = store::StateStore::open(c.stateDatabase, store::OpenMode::Daemon,
-                                       c.stateSyncFull ? store::SyncMode::Full : store::SyncMode::Normal,
-                                       options.freshStart ? store::LostState::StartAfresh
-                                                          : store::LostState::Refuse);
+  auto store =
+      store::StateStore::open(c.stateDatabase, store::OpenMode::Daemon,
+                              c.stateSyncFull ? store::SyncMode::Full : store::SyncMode::Normal,
+                              options.freshStart ? store::LostState::StartAfresh : store::LostState::Refuse);
   if (!store) {
     log->critical("Cannot open the state database: " + store.error().message);
     report(false, store.error().message);
@@ -226,7 +226,8 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
                         engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
                                            [&c, log, &shutdown]() -> shotgrid::EventReaderPtr {
                                              // The daemon's own reads end at a stop, answered or not.
-                                             auto o = clientOptions(c, c.scriptName, c.scriptKey, log, shutdown);
+                                             auto o =
+                                                 clientOptions(c, c.scriptName, c.scriptKey, log, shutdown);
                                              o.abandonOnStop = true;
                                              return std::make_unique<shotgrid::Client>(std::move(o));
                                            },

@@ -55,8 +55,8 @@ std::string counts(const Connection& db) {
     const auto n = statement->int64(column);
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };
-  return count(0, "plugin position", "plugin positions") + ", " + count(1, "backlog range", "backlog ranges") +
-         ", " + count(2, "plugin status", "plugin statuses");
+  return count(0, "plugin position", "plugin positions") + ", " +
+         count(1, "backlog range", "backlog ranges") + ", " + count(2, "plugin status", "plugin statuses");
 }
 
 }  // namespace
