@@ -1,5 +1,7 @@
 #include "app/cli.h"
 
+#include "app/admin_commands.h"
+
 #include <curl/curl.h>
 #include <CLI/CLI.hpp>
 
@@ -20,6 +22,7 @@ int run(int argc, char** argv) {
   registerCheckConfigCommand(root, cl);
   registerStateCommand(root, cl);
   registerStatusCommand(root, cl);
+  registerAdminCommands(root, cl);  // after the daemon commands: it adds to `plugins`
   registerSimCommand(root, cl);
   registerSgCommand(root, cl);
   int code = 0;

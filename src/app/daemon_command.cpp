@@ -166,6 +166,9 @@ void registerDaemonCommands(CLI::App& root, CommandLine& cl) {
     };
   });
   root.add_subcommand("plugins", "List the plugins the config points at, with their status")->callback([&cl] {
+    if (cl.action) {
+      return;  // `plugins enable|disable|reload NAME` (admin_commands.cpp) chose its action first
+    }
     cl.action = [&cl] {
       auto c = loadConfigForCommand(cl);
       return c ? listPlugins(*c, std::cout) : 1;
@@ -186,6 +189,11 @@ void registerDaemonCommands(CLI::App& root, CommandLine& cl) {
         demoCl.configPath = demoConfigPath(cl.argv0);
       }
       auto c = loadConfigForCommand(demoCl);
+      if (c && !c->admin.listen.empty()) {
+        // The first thing a newcomer sees: where to watch it (the daemon logs the address it bound too).
+        std::cerr << fmt::format("\n  sgeventd demo: status page at http://{}:{}/\n\n", c->admin.host,
+                                 c->admin.port);
+      }
       return c ? runForeground(std::move(*c), *demoFlags, false) : 1;
     };
   });

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/admin_service.h"
 #include "app/catalog_source.h"
 #include "app/shutdown_watchdog.h"
 #include "app/signal_thread.h"
@@ -130,6 +131,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     return 1;
   }
   auto log = (*logs)->get("engine");
+  const auto startedAt = core::systemClock()->now();  // the admin API's started_at and uptime
   watchdog.setLog(log);
   log->info(fmt::format("sgeventd {} starting with {}", SGEVENTD_VERSION, c.sourceFile));
   for (const auto& warning : options.earlyWarnings) {
@@ -244,6 +246,8 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     report(false, started.error().message);
     return 1;
   }
+  // After the engine, so every endpoint has an engine to read; stopped before the engine stops.
+  auto adminService = AdminService::start(c, engine, **store, metrics, shutdown, log, startedAt);
   report(true, "running");
   systemd.ready(serviceStatusLine(engine.status()));
 
@@ -293,6 +297,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   }
   systemd.stopping();
 
+  adminService.reset();  // no API call races the engine's stop
   log->info("Stopping: letting each plugin finish its current event.");
   // A callback that never returns must not keep the process alive: the watchdog bounds the whole stop.
   watchdog.phase("the plugins to finish their current event");

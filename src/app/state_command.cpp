@@ -10,6 +10,8 @@
 #include <limits>
 #include <memory>
 
+#include "app/admin_client.h"
+#include "app/admin_commands.h"
 #include "app/cli.h"
 #include "config/daemon_config.h"
 #include "store/state_report.h"
@@ -152,6 +154,18 @@ int runSet(const StateOptions& options, const CommandLine& cl) {
   auto cursor = parseEventId(options.cursor);
   if (!cursor) {
     return report(tl::unexpected(cursor.error()));
+  }
+  // A running daemon takes the change through its admin API (applied between two events); without one
+  // the database is changed directly.
+  if (!options.db) {
+    const auto env = config::processEnvironment();
+    auto configPath = config::locateConfig(cl.configPath, env, cl.argv0);
+    auto loaded = configPath ? std::optional(config::loadDaemonConfig(*configPath, env)) : std::nullopt;
+    if (loaded && *loaded && daemonRuns(**loaded)) {
+      if (auto online = setCursorOnline(**loaded, *options.plugin, options.collection, *cursor)) {
+        return report(*online);
+      }
+    }
   }
   auto opened = openStore(options, cl, store::OpenMode::Offline);
   if (!opened) {

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "app/admin_commands.h"
 #include "app/cli.h"
 #include "app/daemon_control.h"
 #include "app/load_config.h"
@@ -37,6 +38,10 @@ int runStatus(const config::DaemonConfig& c) {
     return kNotRunning;
   }
   std::cout << fmt::format("sgeventd is running (pid {}, state database {})\n", **holder, c.stateDatabase);
+  // With the admin API answering, each plugin's state too.
+  if (auto online = onlineStatus(c)) {
+    std::cout << *online;
+  }
   return 0;
 }
 

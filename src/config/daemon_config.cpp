@@ -18,7 +18,8 @@ namespace {
 // section by section in this order.
 using SectionLoader = void (*)(const SectionSource&, DaemonConfig&);
 constexpr SectionLoader kSections[] = {
-    loadDaemonSection, loadShotgunSection, loadPluginsSection, loadEmailsSection, loadPluginOverrideSections,
+    loadDaemonSection, loadShotgunSection, loadPluginsSection,
+    loadEmailsSection, loadAdminSection,   loadPluginOverrideSections,
 };
 
 template <class Target>
@@ -38,6 +39,7 @@ std::vector<KeyReference> keyReference() {
   addReference(out, "shotgun", shotgunKeys());
   addReference(out, "plugins", pluginsKeys());
   addReference(out, "emails", emailsKeys());
+  addReference(out, "admin", adminKeys());
   addReference(out, std::string(kPluginSectionPrefix) + "NAME", pluginOverrideKeys());
   return out;
 }

@@ -41,6 +41,17 @@ struct EmailSettings {
   bool operator==(const EmailSettings&) const = default;
 };
 
+// [admin]: the admin HTTP server (API, /metrics, health checks, status page).
+struct AdminSettings {
+  std::string listen = "127.0.0.1:8480";  // as written; empty: no admin server
+  std::string host = "127.0.0.1";         // parsed from listen
+  int port = 8480;                        // 0 picks a free port (the daemon logs the one it bound)
+  bool loopback = true;                   // listen is a loopback address: reads need no token
+  std::string token;                      // from token or token_file; empty: none
+  std::chrono::seconds stuckAfter{300};   // a callback running longer makes /readyz answer 503
+  bool operator==(const AdminSettings&) const = default;
+};
+
 // [plugin:NAME] sections override the daemon-wide values for one plugin. (queue_size is daemon-wide: a
 // [plugin:NAME] queue_size is a warning and is not stored.)
 struct PluginOverrides {
@@ -106,6 +117,9 @@ struct DaemonConfig {
   EmailSettings emails;
 
   std::map<std::string, PluginOverrides> pluginOverrides;  // by plugin name
+
+  // [admin]
+  AdminSettings admin;
 
   std::vector<ConfigError> warnings;  // unknown keys and other non-fatal findings (check-config prints them)
 

@@ -37,6 +37,10 @@ void loadPluginsSection(const SectionSource& source, DaemonConfig& config);
 const std::vector<Key<EmailSettings>>& emailsKeys();
 void loadEmailsSection(const SectionSource& source, DaemonConfig& config);
 
+// [admin]: optional; a listen address that is not loopback needs a token.
+const std::vector<Key<AdminSettings>>& adminKeys();
+void loadAdminSection(const SectionSource& source, DaemonConfig& config);
+
 // [plugin:NAME]: any number, each overriding [daemon] values for one plugin.
 inline constexpr std::string_view kPluginSectionPrefix = "plugin:";
 const std::vector<Key<PluginOverrides>>& pluginOverrideKeys();

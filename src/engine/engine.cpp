@@ -345,3 +345,4 @@ EngineStatus Engine::status() const {
 }
 
 }  // namespace sgeventd::engine
+  out.headCreatedAt = window_.headCreatedAt();

@@ -78,6 +78,7 @@ struct EngineDeps {
 
 struct EngineStatus {
   FetcherStatus fetcher;
+  std::optional<core::TimePoint> headCreatedAt;  // the newest event's created_at, for lag in seconds
   std::vector<MemberStatus> plugins;
 };
 

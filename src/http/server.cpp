@@ -71,6 +71,19 @@ std::optional<std::string> Request::header(const std::string& name) const {
   return request_.get_header_value(name);
 }
 
+std::optional<std::string> Request::query(const std::string& name) const {
+  if (!request_.has_param(name)) {
+    return std::nullopt;
+  }
+  return request_.get_param_value(name);
+}
+
+std::string Request::pathGroup(std::size_t index) const {
+  return index < request_.matches.size() ? request_.matches[index].str() : std::string();
+}
+
+const std::string& Request::remoteAddress() const { return request_.remote_addr; }
+
 Server::Server(ServerOptions options) : options_(std::move(options)), port_(options_.port) {}
 
 Server::~Server() { stop(); }
@@ -81,6 +94,19 @@ void Server::get(std::string pattern, Handler handler) {
 
 void Server::post(std::string pattern, Handler handler) {
   routes_.push_back(Route{Method::Post, std::move(pattern), std::move(handler)});
+}
+
+void Server::route(std::string_view method, std::string pattern, Handler handler) {
+  static constexpr std::pair<std::string_view, Method> kMethods[] = {
+      {"GET", Method::Get},       {"POST", Method::Post},   {"PUT", Method::Put},
+      {"DELETE", Method::Delete}, {"PATCH", Method::Patch}, {"OPTIONS", Method::Options},
+  };
+  for (const auto& [name, value] : kMethods) {
+    if (name == method) {
+      routes_.push_back(Route{value, std::move(pattern), std::move(handler)});
+      return;
+    }
+  }
 }
 
 void Server::setRequestLog(std::function<void(std::string_view)> log) { log_ = std::move(log); }
@@ -132,10 +158,25 @@ Expected<void> Server::start() {
         log_(req.method + " " + req.path + " " + std::to_string(status) + " " + std::to_string(ms) + "ms");
       }
     };
-    if (route.method == Method::Get) {
-      http.Get(route.pattern, serve);
-    } else {
-      http.Post(route.pattern, serve);
+    switch (route.method) {
+      case Method::Get:
+        http.Get(route.pattern, serve);
+        break;
+      case Method::Post:
+        http.Post(route.pattern, serve);
+        break;
+      case Method::Put:
+        http.Put(route.pattern, serve);
+        break;
+      case Method::Delete:
+        http.Delete(route.pattern, serve);
+        break;
+      case Method::Patch:
+        http.Patch(route.pattern, serve);
+        break;
+      case Method::Options:
+        http.Options(route.pattern, serve);
+        break;
     }
   }
 

@@ -58,6 +58,11 @@ class Request {
   const std::string& body() const;
   // The first value of a header (names are case-insensitive), or nullopt.
   std::optional<std::string> header(const std::string& name) const;
+  // The first value of a query parameter (decoded), or nullopt.
+  std::optional<std::string> query(const std::string& name) const;
+  // Capture group `index` of the route's pattern (1 is the first group); empty when there is none.
+  std::string pathGroup(std::size_t index) const;
+  const std::string& remoteAddress() const;
 
  private:
   const httplib::Request& request_;
@@ -85,6 +90,8 @@ class Server {
   // Routes match the whole path as an ECMAScript regular expression. Add them before start().
   void get(std::string pattern, Handler handler);
   void post(std::string pattern, Handler handler);
+  // Any of GET, POST, PUT, DELETE, PATCH, OPTIONS (so a route can answer a wrong method with 405).
+  void route(std::string_view method, std::string pattern, Handler handler);
   // Called once per request with a one-line summary ("POST /api3/json 200 1.2ms"); off when unset.
   void setRequestLog(std::function<void(std::string_view)> log);
 
@@ -96,7 +103,7 @@ class Server {
   std::string url() const;  // "http://127.0.0.1:PORT"
 
  private:
-  enum class Method { Get, Post };
+  enum class Method { Get, Post, Put, Delete, Patch, Options };
   struct Route {
     Method method;
     std::string pattern;

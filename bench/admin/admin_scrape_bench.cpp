@@ -1,0 +1,163 @@
+// The lanes' rate with and without clients hammering the admin server: a catch-up of EVENTS events with
+// a no-op native plugin against `sgeventd sim` in another process, first with the admin server idle, then
+// with SCRAPERS clients fetching /metrics and /api/v1/status back to back. Prints both rates and their
+// ratio (1.0: the scrapes cost the lanes nothing). Same run, same machine: the first run is the baseline.
+//   bench_admin_scrape [EVENTS=200000] [SCRAPERS=2]
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../../tests/daemon/process.h"
+#include "admin/admin_server.h"
+#include "app/catalog_source.h"
+#include "core/memory_log.h"
+#include "core/metrics_registry.h"
+#include "engine/engine.h"
+#include "plugins/catalog.h"
+#include "plugins/native/native_loader.h"
+#include "shotgrid/client.h"
+#include "store/state_store.h"
+
+using namespace sgeventd;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+int main(int argc, char** argv) {
+  const std::int64_t events = argc > 1 ? std::stoll(argv[1]) : 200'000;
+  const int scrapers = argc > 2 ? std::stoi(argv[2]) : 2;
+  const fs::path dir = fs::temp_directory_path() / ("sgeventd-bench-admin-" + std::to_string(getpid()));
+  fs::create_directories(dir / "plugins");
+  fs::copy_file(SGEVENTD_NOOP_PLUGIN, dir / "plugins/noop.so");
+
+  testing::Process sim({SGEVENTD_BINARY, "sim", "--port", "0"}, {}, (dir / "sim.stderr").string());
+  int port = 0;
+  while (port == 0) {
+    auto line = sim.readLine(30s);
+    if (!line) {
+      std::cerr << "the sim did not start\n";
+      return 1;
+    }
+    if (auto at = line->find("http://127.0.0.1:"); at != std::string::npos) {
+      port = std::stoi(line->substr(at + 17));
+    }
+  }
+  httplib::Client control("127.0.0.1", port);
+  control.set_read_timeout(600, 0);
+  auto appended = control.Post("/sim/events", nlohmann::json{{"count", events}}.dump(), "application/json");
+  if (!appended || appended->status != 200) {
+    std::cerr << "cannot fill the sim's event log\n";
+    return 1;
+  }
+  const std::int64_t last = nlohmann::json::parse(appended->body)["last"].get<std::int64_t>();
+  auto makeClient = [port] {
+    shotgrid::ClientOptions o;
+    o.server = "http://127.0.0.1:" + std::to_string(port);
+    o.auth = {"sgeventd", "sim-key", {}, {}};
+    return std::make_unique<shotgrid::Client>(o);
+  };
+
+  struct Run {
+    double seconds = 0;
+    long scrapes = 0;
+  };
+  auto catchUp = [&](const std::string& name, int clients) -> std::optional<Run> {
+    const fs::path stateDir = dir / name;
+    fs::create_directories(stateDir);
+    auto store = store::StateStore::open((stateDir / "state.sqlite").string(), store::OpenMode::Daemon,
+                                         store::SyncMode::Normal);
+    if (!store) {
+      std::cerr << store.error().message << "\n";
+      return std::nullopt;
+    }
+    (void)(*store)->commit({{dir.string() + "/plugins", "noop", 0, {}}});
+    (void)(*store)->setHead(1);
+    auto logs = std::make_shared<core::MemoryLogFactory>(core::LogLevel::Warning);
+    plugins::HostContext host;
+    host.logs = logs;
+    host.makeClient = [makeClient](const std::string&, const std::string&) { return makeClient(); };
+    std::vector<plugins::PluginLoaderPtr> loaders;
+    loaders.push_back(plugins::native::makeNativeLoader());
+    plugins::PluginCatalog catalog({{dir.string() + "/plugins", dir / "plugins"}}, std::move(loaders), host);
+    app::CatalogSource source(catalog);
+    core::Shutdown shutdown;
+    auto metrics = std::make_shared<core::MetricsRegistry>();
+    engine::EngineOptions options;
+    options.fetcher.fetchInterval = 5s;
+    options.fetcher.lead = 10000;
+    options.windowCapacity = 12000;
+    engine::Engine engine(options,
+                          {**store, logs, core::systemClock(), shutdown, makeClient, source, {}, metrics});
+    admin::AdminServer server(
+        admin::AdminOptions{},
+        admin::AdminDeps{.status = [&engine] { return engine.status(); },
+                         .control = [&engine](const auto& r) { return engine.control(r); },
+                         .pollNow = [&engine] { engine.pollNow(); },
+                         .store = **store,
+                         .metrics = metrics,
+                         .clock = core::systemClock(),
+                         .log = logs->get("engine"),
+                         .facts = {"bench", "bench", 0, std::chrono::system_clock::now()},
+                         .stopping = [] { return false; }});
+    if (!server.start()) {
+      std::cerr << "the admin server did not start\n";
+      return std::nullopt;
+    }
+    const auto runStart = std::chrono::steady_clock::now();
+    if (!engine.start()) {
+      std::cerr << "engine did not start\n";
+      return std::nullopt;
+    }
+    std::atomic<bool> stop{false};
+    std::atomic<long> scrapes{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < clients; ++i) {
+      threads.emplace_back([&, i] {
+        httplib::Client c("127.0.0.1", server.port());
+        while (!stop) {
+          if (c.Get(i % 2 == 0 ? "/metrics" : "/api/v1/status")) {
+            ++scrapes;
+          }
+        }
+      });
+    }
+    for (;;) {
+      auto status = engine.status();
+      if (!status.plugins.empty() && status.plugins[0].cursor >= last) {
+        break;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    Run run;
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count();
+    stop = true;
+    for (auto& t : threads) {
+      t.join();
+    }
+    run.scrapes = scrapes;
+    server.stop();
+    shutdown.request(0);
+    engine.stop();
+    return run;
+  };
+
+  const auto idle = catchUp("idle", 0);
+  const auto busy = catchUp("scraped", scrapers);
+  fs::remove_all(dir);
+  if (!idle || !busy) {
+    return 1;
+  }
+  const double idleRate = static_cast<double>(last) / idle->seconds;
+  const double busyRate = static_cast<double>(last) / busy->seconds;
+  std::cout << "events                         " << last << "\n"
+            << "lanes, admin server idle       " << static_cast<long>(idleRate) << " events/s\n"
+            << "lanes, " << scrapers << " clients scraping    " << static_cast<long>(busyRate)
+            << " events/s (" << busy->scrapes << " scrapes, "
+            << static_cast<long>(busy->scrapes / busy->seconds) << "/s)\n"
+            << "ratio scraped / idle           " << busyRate / idleRate << "\n";
+  return 0;
+}

@@ -1,0 +1,84 @@
+#pragma once
+// The admin HTTP server: the JSON API (status, plugins, failures, control), /metrics, /healthz,
+// /readyz and the status page. It reads the engine through its status seam and changes it only through
+// Engine::control, so what it does is applied by the lanes between events and persisted like any other
+// operator request. The token rule (token.h) guards every call that changes something.
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "admin/event_rate.h"
+#include "admin/status_json.h"
+#include "admin/token.h"
+#include "core/clock.h"
+#include "core/expected.h"
+#include "core/log.h"
+#include "core/metrics_registry.h"
+#include "engine/engine.h"
+#include "http/server.h"
+#include "store/state_store.h"
+
+namespace sgeventd::admin {
+
+struct AdminOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0 picks a free one; port() says which
+  bool loopback = true;
+  std::string token;  // empty: none (allowed on loopback only; the config enforces it)
+  std::chrono::milliseconds fetchInterval{5000};
+  std::chrono::seconds stuckAfter{300};
+  std::size_t threads = 4;
+  std::chrono::milliseconds sampleEvery{5000};  // how often events per minute are sampled
+};
+
+// What the server reads and drives: the engine's seams as functions, so tests can stand in for them.
+struct AdminDeps {
+  std::function<engine::EngineStatus()> status;
+  std::function<Expected<void>(const engine::ControlRequest&)> control;
+  std::function<void()> pollNow;
+  store::StateStore& store;
+  std::shared_ptr<core::MetricsRegistry> metrics;
+  core::ClockPtr clock;
+  core::LoggerPtr log;
+  DaemonFacts facts;
+  std::function<bool()> stopping;  // a stop was requested
+};
+
+class AdminServer {
+ public:
+  AdminServer(AdminOptions options, AdminDeps deps);
+  ~AdminServer();
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  Expected<void> start();
+  void stop();
+  int port() const { return http_.port(); }
+  std::string url() const;  // "http://127.0.0.1:8480"
+
+  // One sample of every plugin's processed counter (the sampler thread calls it; tests too).
+  void sampleRates();
+
+ private:
+  struct Route;
+  void addRoutes();
+  http::Response handle(const Route& route, const http::Request& request);
+
+  AdminOptions options_;
+  AdminDeps deps_;
+  TokenRule rule_;
+  EventRate rate_;
+  http::Server http_;
+  std::vector<std::shared_ptr<Route>> routes_;
+
+  std::mutex sampleMutex_;
+  std::condition_variable sampleWake_;
+  bool stopSampling_ = false;
+  std::thread sampler_;
+};
+
+}  // namespace sgeventd::admin
