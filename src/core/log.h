@@ -12,6 +12,18 @@ enum class LogLevel : int { Debug = 10, Info = 20, Warning = 30, Error = 40, Cri
 
 std::string_view levelName(LogLevel level);  // "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"
 
+#if defined(__cpp_lib_source_location)
+using CallerPlace = std::source_location;
+#else
+// A compiler without std::source_location (clang 14, which builds the fuzz targets) logs no place.
+struct CallerPlace {
+  static constexpr CallerPlace current() noexcept { return {}; }
+  constexpr const char* file_name() const noexcept { return "(unknown file)"; }
+  constexpr const char* function_name() const noexcept { return "(unknown function)"; }
+  constexpr unsigned line() const noexcept { return 0; }
+};
+#endif
+
 // Where a record was logged from, as Python's pathname, funcName and lineno: the e-mail alerts say it.
 // Views: valid for the duration of the log call only.
 struct SourceLocation {
@@ -19,7 +31,7 @@ struct SourceLocation {
   std::string_view function = "(unknown function)";
   int line = 0;
 
-  static SourceLocation of(const std::source_location& where) {
+  static SourceLocation of(const CallerPlace& where) {
     return {where.file_name(), where.function_name(), static_cast<int>(where.line())};
   }
 };
@@ -38,7 +50,7 @@ class Logger {
   }
 
   // The helpers record their caller's place in the daemon's source, for the e-mail alerts.
-  using Here = std::source_location;
+  using Here = CallerPlace;
   void debug(std::string_view m, const Here& h = Here::current()) {
     logAt(LogLevel::Debug, m, SourceLocation::of(h));
   }
