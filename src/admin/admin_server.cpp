@@ -150,7 +150,7 @@ void AdminServer::stop() {
 http::Response AdminServer::handle(const Route& route, const http::Request& request) {
   const auto started = std::chrono::steady_clock::now();
   const std::string& method = request.method();
-  const bool mutating = method != "GET";
+  const bool mutating = method != "GET" && method != "HEAD";
   http::Response response;
   const auto found = route.handlers.find(method == "HEAD" ? "GET" : method);
   if (found == route.handlers.end()) {

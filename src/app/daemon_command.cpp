@@ -23,7 +23,8 @@ namespace {
 struct SimFlags {
   bool withSim = false;
   double activity = 2.0;
-  int seconds = 0;  // 0: until stopped
+  int seconds = 0;              // 0: until stopped
+  bool timingOnConsole = true;  // the demo keeps timing lines in the timing file
 };
 
 void addSimFlags(CLI::App* cmd, SimFlags& flags) {
@@ -72,6 +73,7 @@ int runForeground(config::DaemonConfig c, const SimFlags& flags, bool freshStart
   }
   RunOptions options;
   options.foreground = true;
+  options.timingOnConsole = flags.timingOnConsole;
   options.freshStart = freshStart;
   const int code = runDaemon(c, options);
   finished = true;
@@ -177,6 +179,7 @@ void registerDaemonCommands(CLI::App& root, CommandLine& cl) {
 
   auto demoFlags = std::make_shared<SimFlags>();
   demoFlags->withSim = true;
+  demoFlags->timingOnConsole = false;
   auto* demo = root.add_subcommand(
       "demo", "Run the daemon on the example config against a simulated site with simulated artists");
   demo->add_option("--activity", demoFlags->activity, "Simulated events per second")->capture_default_str();

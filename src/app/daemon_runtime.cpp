@@ -132,6 +132,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   }
   auto log = (*logs)->get("engine");
   const auto startedAt = core::systemClock()->now();  // the admin API's started_at and uptime
+  logSettings.timingToRoot = options.timingOnConsole;
   watchdog.setLog(log);
   log->info(fmt::format("sgeventd {} starting with {}", SGEVENTD_VERSION, c.sourceFile));
   for (const auto& warning : options.earlyWarnings) {

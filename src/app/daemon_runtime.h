@@ -13,6 +13,8 @@ namespace sgeventd::app {
 struct RunOptions {
   bool foreground = true;   // also log to stderr, as the original's foreground
   bool freshStart = false;  // --fresh-start: a lost state database starts afresh instead of stopping here
+  // false (the demo): timing lines stay in the timing file, so the console reads one line per callback.
+  bool timingOnConsole = true;
   // What happened before the log files opened (a stale pid file replaced): logged at WARNING first thing.
   std::vector<std::string> earlyWarnings;
   // Called once the daemon is running (or failed to start, with the reason): `start` tells the waiting

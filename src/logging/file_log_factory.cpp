@@ -106,7 +106,8 @@ Expected<void> FileLogFactory::configure() {
     }
     timingHandlers.push_back(std::move(*handler));
   }
-  loggers_["timing"] = std::make_shared<NodeLogger>("timing", root_, level, std::move(timingHandlers), clock);
+  loggers_["timing"] = std::make_shared<NodeLogger>("timing", settings_.timingToRoot ? root_ : nullptr, level,
+                                                    std::move(timingHandlers), clock);
   return {};
 }
 

@@ -35,6 +35,8 @@ struct LogSettings {
   bool timingLog = false;
   bool midnightRotation = true;  // false (`log_rotation: off`): files are never renamed; see reopenFiles()
   bool foreground = false;
+  // false (the demo): timing lines go to the timing file only, not up to root's console and main log.
+  bool timingToRoot = true;
   core::ClockPtr clock;  // system clock when null
   int foregroundFd = 2;  // where foreground records go (tests pass a pipe or file)
   // Attached to engine and to every plugin.<name>, as the original's SMTP handler; it picks its levels.
