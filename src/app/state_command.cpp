@@ -27,9 +27,9 @@ struct StateOptions {
   std::optional<std::string> collection;
   std::string cursor;  // as typed: parseEventId() checks it (CLI11 would take "0x10" and clamp overflows)
   int limit = 20;
+  bool allGaps = false;
 };
 
-  bool allGaps = false;
 // --db, else the state_database of the daemon's configuration (left in `loaded` when it was read).
 Expected<std::string> databasePath(const StateOptions& options, const CommandLine& cl,
                                    std::optional<config::DaemonConfig>* loadedOut = nullptr) {
@@ -52,11 +52,11 @@ Expected<std::string> databasePath(const StateOptions& options, const CommandLin
   if (loaded->stateDatabase.empty()) {
     return fail(*configPath + " names no state database; give it with --db PATH");
   }
-  return loaded->stateDatabase;
-}
   if (loadedOut != nullptr) {
     *loadedOut = *loaded;
   }
+  return loaded->stateDatabase;
+}
 
 int report(const Expected<std::string>& text) {
   if (!text) {
@@ -76,8 +76,6 @@ Expected<std::unique_ptr<store::StateStore>> openStore(const StateOptions& optio
   return store::StateStore::open(*path, mode);
 }
 
-int runShow(const StateOptions& options, const CommandLine& cl) {
-  auto opened = openStore(options, cl, store::OpenMode::ReadOnly);
 // A plugin's file in the folder its collection names: the config's own resolution of each `paths` entry,
 // or the collection itself when it is absolute. nullopt when the folder cannot be told (--db alone and a
 // relative entry).
@@ -102,6 +100,13 @@ std::optional<bool> pluginFileExists(const std::optional<config::DaemonConfig>& 
          std::filesystem::is_regular_file(*folder / (plugin + ".so"), ec);
 }
 
+int runShow(const StateOptions& options, const CommandLine& cl) {
+  std::optional<config::DaemonConfig> loaded;
+  auto path = databasePath(options, cl, &loaded);
+  if (!path) {
+    return report(tl::unexpected(path.error()));
+  }
+  auto opened = store::StateStore::open(*path, store::OpenMode::ReadOnly);
   if (!opened) {
     return report(tl::unexpected(opened.error()));
   }
@@ -114,12 +119,7 @@ std::optional<bool> pluginFileExists(const std::optional<config::DaemonConfig>& 
 }
 
 int runFailures(const StateOptions& options, const CommandLine& cl) {
-  std::optional<config::DaemonConfig> loaded;
-  auto path = databasePath(options, cl, &loaded);
-  if (!path) {
-    return report(tl::unexpected(path.error()));
-  }
-  auto opened = store::StateStore::open(*path, store::OpenMode::ReadOnly);
+  auto opened = openStore(options, cl, store::OpenMode::ReadOnly);
   if (!opened) {
     return report(tl::unexpected(opened.error()));
   }
@@ -191,6 +191,9 @@ void registerStateCommand(CLI::App& root, CommandLine& cl) {
 
   auto* show = state->add_subcommand("show", "Each plugin's cursor, lag, open gaps and status");
   addDbOption(*show, *options);
+  show->add_flag(
+      "--all-gaps", options->allGaps,
+      "List every open gap range (by default a long backlog shows its count and first and last few)");
   show->callback([options, &cl] { cl.action = [options, &cl] { return runShow(*options, cl); }; });
 
   auto* failures = state->add_subcommand("failures", "The last callback failures, newest first");
@@ -205,9 +208,6 @@ void registerStateCommand(CLI::App& root, CommandLine& cl) {
   set->add_option("id", options->cursor, "Last event id to treat as processed (decimal, 0 or more)")
       ->required();
   set->add_option("--collection", options->collection,
-  show->add_flag(
-      "--all-gaps", options->allGaps,
-      "List every open gap range (by default a long backlog shows its count and first and last few)");
                   "Plugin path (collection) when the name is ambiguous or new");
   addDbOption(*set, *options);
   set->callback([options, &cl] { cl.action = [options, &cl] { return runSet(*options, cl); }; });
