@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app/admin_service.h"
+#include "alerts/email_alerts.h"
 #include "app/catalog_source.h"
 #include "app/shutdown_watchdog.h"
 #include "app/signal_thread.h"
@@ -114,6 +115,12 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     }
   };
 
+  auto metrics = std::make_shared<core::MetricsRegistry>();
+  // Before the log files: its handler goes on engine and every plugin.<name> logger (spec §5.2).
+  std::optional<alerts::EmailAlerts> emailAlerts;
+  if (c.emails.enabled) {
+    emailAlerts.emplace(c.emails, alerts::EmailAlertsDeps{core::systemClock(), metrics, nullptr, ""});
+  }
   logging::LogSettings logSettings;
   logSettings.logMode = c.logMode;
   // The config resolved the main log against its own folder; plugin logs go beside it.
@@ -123,6 +130,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   logSettings.timingLog = c.timingLog;
   logSettings.midnightRotation = c.midnightRotation;
   logSettings.foreground = options.foreground;
+  logSettings.alerts = emailAlerts ? emailAlerts->handler() : nullptr;
   auto logs = logging::FileLogFactory::create(logSettings);
   if (!logs) {
     const auto message = "cannot open the log files: " + logs.error().message;
@@ -131,6 +139,9 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     return 1;
   }
   auto log = (*logs)->get("engine");
+  if (emailAlerts) {
+    emailAlerts->start(log);
+  }
   const auto startedAt = core::systemClock()->now();  // the admin API's started_at and uptime
   logSettings.timingToRoot = options.timingOnConsole;
   watchdog.setLog(log);
@@ -204,7 +215,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     log->error("Python plugins are disabled: " + pythonLoader.error().message);
   }
   plugins::PluginCatalog catalog(pluginPaths(c), std::move(loaders), host);
-  CatalogSource source(catalog);
+  CatalogSource source(catalog, emailAlerts ? &emailAlerts->recipients() : nullptr);
 
   std::function<void(const engine::TimingRecord&)> timing;
   if (c.timingLog) {
@@ -224,7 +235,6 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     }
     return std::nullopt;
   };
-  auto metrics = std::make_shared<core::MetricsRegistry>();
   engine::Engine engine(engineOptions(c),
                         engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
                                            [&c, log, &shutdown]() -> shotgrid::EventReaderPtr {
@@ -303,6 +313,11 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   // A callback that never returns must not keep the process alive: the watchdog bounds the whole stop.
   watchdog.phase("the plugins to finish their current event");
   engine.stop();
+  if (emailAlerts) {
+    // What the stop itself logged still goes out; a dead server costs at most this bound.
+    watchdog.phase("the e-mail alerts to be sent");
+    emailAlerts->stop(std::chrono::seconds(5));
+  }
   watchdog.phase("the state database and log files to close");
   log->info("Stopped.");
   return shutdown.exitCode();

@@ -314,14 +314,16 @@ class DaemonHandler(logging.Handler):
         try:
             message = self.format(record)
             level = _daemon_level(record.levelno)
-            if not _sgeventd.log(record.name, level, message):
+            # Where the record was made, for the e-mail body (Path, Function, Line as the original).
+            where = (str(record.pathname), str(record.funcName), int(record.lineno or 0))
+            if not _sgeventd.log(record.name, level, message, *where):
                 # The daemon's logger would drop a record its Python logger let through: the plugin
                 # lowered a level (logger.setLevel). Mirror the level that decided, then log again.
                 owner = logging.getLogger(record.name)
                 while owner.level == logging.NOTSET and owner.parent is not None:
                     owner = owner.parent
                 _sgeventd.mirror_level(owner.name, _daemon_level(owner.getEffectiveLevel()))
-                _sgeventd.log(record.name, level, message)
+                _sgeventd.log(record.name, level, message, *where)
         except Exception:
             self.handleError(record)
 

@@ -14,9 +14,13 @@ PYBIND11_EMBEDDED_MODULE(_sgeventd, module) {
   module.doc() = "sgeventd's host API for the Python plugin loader (internal).";
   module.def(
       "log",
-      [](const std::string& name, int level, const std::string& message) {
-        return sgeventd::plugins::python::logRouted(name, static_cast<LogLevel>(level), message);
+      [](const std::string& name, int level, const std::string& message, const std::string& path,
+         const std::string& function, int line) {
+        return sgeventd::plugins::python::logRouted(name, static_cast<LogLevel>(level), message,
+                                                    {path, function, line});
       },
+      py::arg("name"), py::arg("level"), py::arg("message"), py::arg("path") = "(unknown file)",
+      py::arg("function") = "(unknown function)", py::arg("line") = 0,
       py::call_guard<py::gil_scoped_release>());
   module.def(
       "mirror_level",

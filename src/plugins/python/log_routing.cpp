@@ -51,7 +51,8 @@ void routePlugin(const std::string& pluginName, core::LogFactoryPtr logs, SetLev
   routes.byPlugin[pluginName] = std::move(route);
 }
 
-bool logRouted(const std::string& loggerName, core::LogLevel level, const std::string& message) {
+bool logRouted(const std::string& loggerName, core::LogLevel level, const std::string& message,
+               const core::SourceLocation& where) {
   const Route route = find(loggerName);
   if (route.logs == nullptr) {
     return true;  // nowhere to go yet: nothing to mirror either
@@ -60,7 +61,7 @@ bool logRouted(const std::string& loggerName, core::LogLevel level, const std::s
   if (!logger->enabled(level)) {
     return false;
   }
-  logger->log(level, message);
+  logger->logAt(level, message, where);
   return true;
 }
 

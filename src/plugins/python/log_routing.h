@@ -14,7 +14,9 @@ using SetLevelHook = std::function<void(const std::string& loggerName, core::Log
 void routePlugin(const std::string& pluginName, core::LogFactoryPtr logs, SetLevelHook setLevel);
 
 // Logs through the routed factory; false when the daemon's logger would not accept `level`.
-bool logRouted(const std::string& loggerName, core::LogLevel level, const std::string& message);
+// `where` is the Python record's pathname, funcName and lineno.
+bool logRouted(const std::string& loggerName, core::LogLevel level, const std::string& message,
+               const core::SourceLocation& where = {});
 
 // Lowers the daemon logger's level to what the Python logger allows (logger.setLevel in a plugin).
 void mirrorLevel(const std::string& loggerName, core::LogLevel level);
