@@ -95,8 +95,9 @@ std::string AdminServer::url() const {
                                              : fmt::format("http://{}:{}", host, port());
 }
 
-void AdminServer::sampleRates() {
-  const auto status = deps_.status();
+void AdminServer::sampleRates() { recordRates(deps_.status()); }
+
+void AdminServer::recordRates(const engine::EngineStatus& status) {
   const auto now = deps_.clock->now();
   std::vector<std::string> keys;
   for (const auto& m : status.plugins) {
@@ -160,7 +161,10 @@ http::Response AdminServer::handle(const Route& route, const http::Request& requ
     }
     response = errorReply(405, fmt::format("{} is not allowed on {}; use {}", method, request.path(), allow));
     response.headers.emplace_back("Allow", allow);
-  } else if (auto denied = checkAuthorization(rule_, mutating, request.header("Authorization")); denied) {
+  } else if (auto denied = route.pattern == "/" && !mutating
+                               ? std::nullopt  // the page holds no data; it asks for the token on a 401
+                               : checkAuthorization(rule_, mutating, request.header("Authorization"));
+             denied) {
     response = errorReply(401, *denied);
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sgeventd\"");
   } else {
@@ -301,11 +305,13 @@ void AdminServer::addRoutes() {
   });
   add("/api/v1/status", "GET", [this, readiness, stopping](const http::Request&) {
     const auto status = deps_.status();
+    recordRates(status);  // the current minute is current when asked for, not up to 5 s late
     return jsonReply(
         200, statusJson(deps_.facts, status, readiness(status), stopping(), rate_, deps_.clock->now()));
   });
   add("/api/v1/plugins", "GET", [this](const http::Request&) {
     const auto status = deps_.status();
+    recordRates(status);
     json plugins = json::array();
     for (const auto& m : status.plugins) {
       plugins.push_back(pluginJson(m, status, rate_, deps_.clock->now()));
@@ -347,6 +353,7 @@ void AdminServer::addRoutes() {
   });
   add("/api/v1/plugins/(.+)", "GET", [this, findPlugin](const http::Request& request) {
     const auto status = deps_.status();
+    recordRates(status);
     auto plugin = findPlugin(status, request.pathGroup(1));
     if (!plugin) {
       return errorReply(plugin.error().code, plugin.error().message);

@@ -64,6 +64,9 @@ class AdminServer {
   void sampleRates();
 
  private:
+  void recordRates(const engine::EngineStatus& status);
+
+ private:
   struct Route;
   void addRoutes();
   http::Response handle(const Route& route, const http::Request& request);

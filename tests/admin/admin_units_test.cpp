@@ -55,10 +55,12 @@ struct ConfigFixture {
   sgeventd::config::ConfigReport check(const std::string& admin) {
     std::filesystem::create_directories(dir.path() / "plugins");
     const std::string path = dir.file("shotgunEventDaemon.conf");
-    std::ofstream(path) << "[daemon]\npidFile: x.pid\neventIdFile: x.id\nlogFile: x.log\n"
-                           "[shotgun]\nserver: https://x.example\nname: n\nkey: k\n"
-                           "[plugins]\npaths: plugins\n"
-                        << admin;
+    std::ofstream(path)
+        << "[daemon]\npidFile: x.pid\neventIdFile: x.id\nlogFile: x.log\nlogMode: 1\nlogging: 20\n"
+           "conn_retry_sleep: 1\nmax_conn_retries: 3\nfetch_interval: 1\nmax_event_batch_size: 50\n"
+           "[shotgun]\nserver: https://x.example\nname: n\nkey: k\nuse_session_uuid: False\n"
+           "[plugins]\npaths: plugins\n"
+        << admin;
     return sgeventd::config::checkDaemonConfig(path, {});
   }
 };
@@ -99,7 +101,7 @@ TEST(AdminConfig, ListenForms) {
   EXPECT_TRUE(off.config->admin.listen.empty());
   auto bad = f.check("[admin]\nlisten: 127.0.0.1:http\n");
   ASSERT_EQ(bad.errors.size(), 1U);
-  EXPECT_NE(bad.errors[0].describe().find(":12: listen: \"http\" is not a port number"), std::string::npos)
+  EXPECT_NE(bad.errors[0].describe().find(":19: listen: \"http\" is not a port number"), std::string::npos)
       << errors(bad);
   auto noPort = f.check("[admin]\nlisten: localhost\n");
   ASSERT_EQ(noPort.errors.size(), 1U);
@@ -112,7 +114,7 @@ TEST(AdminConfig, BeyondLoopbackWithoutATokenIsAnErrorNamingFileAndLine) {
   ASSERT_EQ(r.errors.size(), 1U) << errors(r);
   const auto text = r.errors[0].describe();
   EXPECT_NE(
-      text.find("shotgunEventDaemon.conf:13: listen: \"0.0.0.0:8480\" is reachable from other machines"),
+      text.find("shotgunEventDaemon.conf:20: listen: \"0.0.0.0:8480\" is reachable from other machines"),
       std::string::npos)
       << text;
   auto ok = f.check("[admin]\nlisten: 0.0.0.0:8480\ntoken: abc\n");
