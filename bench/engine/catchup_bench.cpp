@@ -1,8 +1,9 @@
 // Catch-up throughput: how fast the daemon works through a backlog of events with a no-op native plugin,
 // against `sgeventd sim` in another process holding a large log. Baseline in the same run: the client
 // alone reading the same pages (the network and the simulated site are the ceiling). Then the daemon's
-// idle CPU and its peak RSS.
-//   bench_catchup [EVENTS=1000000] [IDLE_SECONDS=10]
+// idle CPU and its peak RSS. Last, a latency-bound site (every read answered after 100 ms, as a real
+// site far away): the client alone, then catch-ups with fetch_concurrency 1 and 4.
+//   bench_catchup [EVENTS=1000000] [IDLE_SECONDS=10] [SLOW_EVENTS=20000]
 #include <httplib.h>
 #include <sys/resource.h>
 
@@ -45,6 +46,7 @@ long peakRssKiB() {
 int main(int argc, char** argv) {
   const std::int64_t events = argc > 1 ? std::stoll(argv[1]) : 1'000'000;
   const int idleSeconds = argc > 2 ? std::stoi(argv[2]) : 10;
+  const std::int64_t slowEvents = argc > 3 ? std::stoll(argv[3]) : 20'000;
   const fs::path dir = fs::temp_directory_path() / ("sgeventd-bench-catchup-" + std::to_string(getpid()));
   fs::create_directories(dir / "plugins");
   fs::copy_file(SGEVENTD_NOOP_PLUGIN, dir / "plugins/noop.so");
@@ -104,7 +106,9 @@ int main(int argc, char** argv) {
     double idleCpu = 0;
   };
   // One catch-up from id 0 to the end of the log, with a fresh state database.
-  auto catchUp = [&](store::SyncMode sync, const std::string& name, int idle) -> std::optional<Run> {
+  // From `from` (0: the start of the log) to its end, reading `concurrency` ranges at once.
+  auto catchUp = [&](store::SyncMode sync, const std::string& name, int idle, int concurrency,
+                     std::int64_t from) -> std::optional<Run> {
     const fs::path stateDir = dir / name;
     fs::create_directories(stateDir);
     auto store = store::StateStore::open((stateDir / "state.sqlite").string(), store::OpenMode::Daemon, sync);
@@ -112,8 +116,8 @@ int main(int argc, char** argv) {
       std::cerr << store.error().message << "\n";
       return std::nullopt;
     }
-    (void)(*store)->commit({{dir.string() + "/plugins", "noop", 0, {}}});
-    (void)(*store)->setHead(1);
+    (void)(*store)->commit({{dir.string() + "/plugins", "noop", from, {}}});
+    (void)(*store)->setHead(std::max<std::int64_t>(from, 1));
     auto logs = std::make_shared<core::MemoryLogFactory>(core::LogLevel::Warning);
     plugins::HostContext host;
     host.logs = logs;
@@ -126,6 +130,7 @@ int main(int argc, char** argv) {
     engine::EngineOptions options;
     options.fetcher.fetchInterval = 5s;
     options.fetcher.lead = 10000;
+    options.fetcher.concurrency = concurrency;
     options.windowCapacity = 12000;
     engine::Engine engine(options, {**store, logs, core::systemClock(), shutdown, makeClient, source, {}});
     Run run;
@@ -153,14 +158,51 @@ int main(int argc, char** argv) {
   };
 
   const long rssBefore = peakRssKiB();
-  auto normal = catchUp(store::SyncMode::Normal, "normal", 0);
-  auto full = catchUp(store::SyncMode::Full, "full", idleSeconds);
-  if (!normal || !full) {
+  auto normal = catchUp(store::SyncMode::Normal, "normal", 0, 4, 0);
+  auto normalOne = catchUp(store::SyncMode::Normal, "normal-1", 0, 1, 0);
+  auto full = catchUp(store::SyncMode::Full, "full", idleSeconds, 4, 0);
+  if (!normal || !normalOne || !full) {
     return 1;
   }
+  const long rssAfterCatchUps = peakRssKiB();
+
+  // The latency-bound site: every read waits 100 ms before it is answered.
+  const std::int64_t slowFrom = std::max<std::int64_t>(0, last - slowEvents);
+  auto slowed = control.Post(
+      "/sim/faults",
+      nlohmann::json{{"kind", "slow"}, {"delay_ms", 100}, {"probability", 1.0}, {"method", "read"}}.dump(),
+      "application/json");
+  if (!slowed || slowed->status != 200) {
+    std::cerr << "cannot slow the sim down\n";
+    return 1;
+  }
+  const auto slowBaseStart = std::chrono::steady_clock::now();
+  {
+    auto client = makeClient();
+    std::int64_t after = slowFrom;
+    while (after < last) {
+      auto page = client->findEvents(
+          nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}), 500);
+      if (!page || page->empty()) {
+        std::cerr << "slow baseline read failed\n";
+        return 1;
+      }
+      after = page->back().id;
+    }
+  }
+  const double slowBaseSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - slowBaseStart).count();
+  auto slowOne = catchUp(store::SyncMode::Normal, "slow-1", 0, 1, slowFrom);
+  auto slowFour = catchUp(store::SyncMode::Normal, "slow-4", 0, 4, slowFrom);
+  if (!slowOne || !slowFour) {
+    return 1;
+  }
+  const double slowCount = static_cast<double>(last - slowFrom);
+  const double slowBaseRate = slowCount / slowBaseSeconds;
   const double baseRate = static_cast<double>(last) / baseSeconds;
   const double fullRate = static_cast<double>(last) / full->seconds;
   const double normalRate = static_cast<double>(last) / normal->seconds;
+  const double normalOneRate = static_cast<double>(last) / normalOne->seconds;
   std::cout << "events in the log:                     " << last << " (appended in " << appendSeconds
             << " s)\n"
             << "baseline, client reads alone:          " << static_cast<long>(baseRate) << " events/s\n"
@@ -170,10 +212,18 @@ int main(int argc, char** argv) {
             << "catch-up, state_sync=normal (default): " << static_cast<long>(normalRate) << " events/s ("
             << normal->seconds << " s, " << normal->cpu << " s CPU), ratio to baseline "
             << normalRate / baseRate << "\n"
+            << "  the same with fetch_concurrency=1:   " << static_cast<long>(normalOneRate) << " events/s ("
+            << normalOne->seconds << " s), ratio to baseline " << normalOneRate / baseRate << "\n"
             << "idle CPU over " << idleSeconds << " s:                   " << full->idleCpu << " s ("
             << 100.0 * full->idleCpu / idleSeconds << " % of a core)\n"
-            << "peak RSS: before the engine " << rssBefore / 1024 << " MiB, after both catch-ups "
-            << peakRssKiB() / 1024 << " MiB\n";
+            << "peak RSS: before the engine " << rssBefore / 1024 << " MiB, after the catch-ups "
+            << rssAfterCatchUps / 1024 << " MiB\n"
+            << "latency-bound site (100 ms a read), " << static_cast<long>(slowCount) << " events:\n"
+            << "  baseline, client reads alone:        " << static_cast<long>(slowBaseRate) << " events/s\n"
+            << "  catch-up, fetch_concurrency=1:       " << static_cast<long>(slowCount / slowOne->seconds)
+            << " events/s, ratio to baseline " << slowCount / slowOne->seconds / slowBaseRate << "\n"
+            << "  catch-up, fetch_concurrency=4:       " << static_cast<long>(slowCount / slowFour->seconds)
+            << " events/s, ratio to baseline " << slowCount / slowFour->seconds / slowBaseRate << "\n";
   fs::remove_all(dir);
   return 0;
 }

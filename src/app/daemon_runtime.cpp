@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "alerts/email_alerts.h"
 #include "app/admin_service.h"
 #include "alerts/email_alerts.h"
 #include "app/catalog_source.h"
@@ -80,6 +81,7 @@ engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
   o.fetcher.maxConnRetries = c.maxConnRetries;
   o.fetcher.connRetrySleep = c.connRetrySleep;
   o.fetcher.lead = static_cast<std::size_t>(std::max(c.queueSize, c.maxEventBatchSize));
+  o.fetcher.concurrency = c.fetchConcurrency;
   o.lane.batchSize = c.maxEventBatchSize;
   o.lane.idleWait = std::min(c.fetchInterval, std::chrono::milliseconds(250));
   o.backlogTimeout = c.backlogTimeout;
@@ -90,7 +92,10 @@ engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
     o.policyOverrides[name] = p;
   }
   o.strictOrder = c.strictOrder;
-  o.windowCapacity = o.fetcher.lead + 4 * static_cast<std::size_t>(c.maxEventBatchSize);
+  // Room for one parallel catch-up round beyond the read-ahead, so a round never pushes out events that
+  // the slowest lane still reads from the window.
+  o.windowCapacity = o.fetcher.lead + static_cast<std::size_t>(c.fetchConcurrency + 3) *
+                                          static_cast<std::size_t>(c.maxEventBatchSize);
   return o;
 }
 
@@ -128,6 +133,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   logSettings.logFile = std::filesystem::path(c.logFilePath).filename().string();
   logSettings.level = static_cast<core::LogLevel>(c.logLevel);
   logSettings.timingLog = c.timingLog;
+  logSettings.timingToRoot = options.timingOnConsole;
   logSettings.midnightRotation = c.midnightRotation;
   logSettings.foreground = options.foreground;
   logSettings.alerts = emailAlerts ? emailAlerts->handler() : nullptr;
@@ -143,7 +149,6 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     emailAlerts->start(log);
   }
   const auto startedAt = core::systemClock()->now();  // the admin API's started_at and uptime
-  logSettings.timingToRoot = options.timingOnConsole;
   watchdog.setLog(log);
   log->info(fmt::format("sgeventd {} starting with {}", SGEVENTD_VERSION, c.sourceFile));
   for (const auto& warning : options.earlyWarnings) {

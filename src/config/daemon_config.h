@@ -91,6 +91,8 @@ struct DaemonConfig {
   // `state_fsync_interval`: how often the WAL is flushed to disk under state_sync = normal; 0 = never
   // between SQLite's own checkpoints.
   std::chrono::milliseconds stateFsyncInterval{1000};
+  // `fetch_concurrency`: id ranges read at once during catch-up; 1 = one read at a time.
+  int fetchConcurrency = 4;
   // How far the fetcher reads ahead of the fastest plugin, in events (at least max_event_batch_size):
   // the shared window's read-ahead, not a per-plugin buffer.
   int queueSize = 1000;
@@ -116,10 +118,10 @@ struct DaemonConfig {
   // [emails]
   EmailSettings emails;
 
-  std::map<std::string, PluginOverrides> pluginOverrides;  // by plugin name
-
   // [admin]
   AdminSettings admin;
+
+  std::map<std::string, PluginOverrides> pluginOverrides;  // by plugin name
 
   std::vector<ConfigError> warnings;  // unknown keys and other non-fatal findings (check-config prints them)
 

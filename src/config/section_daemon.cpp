@@ -138,6 +138,10 @@ const std::vector<Key<DaemonConfig>>& daemonKeys() {
        "seconds between flushes of the state database's log under state_sync = normal; 0 = leave it to "
        "SQLite's checkpoints",
        [](const Value& v, C& c, K&) { c.stateFsyncInterval = v.millis(); }},
+      {"fetch_concurrency", Need::Optional, Parser::integer(1, 16), "4",
+       "id ranges read at once while catching up a backlog, each on its own connection; 1 = one read at a "
+       "time; once caught up the head is polled once per fetch_interval",
+       [](const Value& v, C& c, K&) { c.fetchConcurrency = static_cast<int>(v.integer); }},
       {"queue_size", Need::Optional, Parser::integer(1, kIntMax), "1000",
        "how many events the fetcher reads ahead of the fastest plugin (at least max_event_batch_size); "
        "daemon-wide",

@@ -14,7 +14,9 @@ Engine::Engine(EngineOptions options, EngineDeps deps)
       deps_(std::move(deps)),
       log_(deps_.logs->get("engine")),
       gaps_(options_.backlogTimeout, log_),
-      window_(std::max(options_.windowCapacity, options_.fetcher.lead + 2 * options_.fetcher.batchSize)) {
+      window_(std::max(options_.windowCapacity,
+                       options_.fetcher.lead + static_cast<std::size_t>(options_.fetcher.concurrency + 1) *
+                                                   options_.fetcher.batchSize)) {
   if (!deps_.metrics) {
     deps_.metrics = core::discardMetrics();
   }
@@ -85,6 +87,11 @@ Expected<void> Engine::start() {
   }
   fetcher_ = std::make_unique<Fetcher>(options_.fetcher, deps_.makeReader(), window_, gaps_, log_,
                                        deps_.clock, deps_.shutdown, deps_.metrics);
+  std::vector<shotgrid::EventReaderPtr> catchUpReaders;
+  for (int i = 1; i < options_.fetcher.concurrency; ++i) {
+    catchUpReaders.push_back(deps_.makeReader());
+  }
+  fetcher_->setParallelReaders(std::move(catchUpReaders));
   auto storedHead = deps_.store.head();
   std::int64_t head = 0;
   if (storedHead && *storedHead) {
@@ -340,9 +347,9 @@ EngineStatus Engine::status() const {
   if (fetcher_) {
     out.fetcher = fetcher_->status();
   }
+  out.headCreatedAt = window_.headCreatedAt();
   out.plugins = board_.members();
   return out;
 }
 
 }  // namespace sgeventd::engine
-  out.headCreatedAt = window_.headCreatedAt();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
 #include <limits>
 
 #include "engine/reply_check.h"
@@ -130,6 +131,9 @@ std::optional<std::int64_t> Fetcher::newestEventId(shotgrid::EventReader* reader
 
 bool Fetcher::pollHeadOnce() {
   const std::int64_t head = window_.head();
+  if (catchingUp_ && parallel_) {
+    return pollHeadParallel(head);
+  }
   shotgrid::EventQuery q;
   q.after = head;
   q.limit = options_.batchSize;
@@ -138,12 +142,56 @@ bool Fetcher::pollHeadOnce() {
     return false;
   }
   const bool full = static_cast<int>(events->size()) >= options_.batchSize;
-  if (events->empty()) {
-    return false;
+  catchingUp_ = full;
+  applyHead(head, std::move(*events));
+  return full;
+}
+
+bool Fetcher::pollHeadParallel(std::int64_t head) {
+  // Every range but the last spans batchSize ids, so it can hold no more rows than one reply carries;
+  // the last is open-ended, so a long run of missing ids never stalls the catch-up.
+  const std::size_t width = parallel_->width();
+  const std::int64_t span = options_.batchSize;
+  std::vector<shotgrid::EventQuery> queries(width);
+  for (std::size_t i = 0; i < width; ++i) {
+    queries[i].after = head + static_cast<std::int64_t>(i) * span;
+    queries[i].limit = options_.batchSize;
+    if (i + 1 < width) {
+      queries[i].before = head + static_cast<std::int64_t>(i + 1) * span + 1;
+    }
+    site_.request("head");
+  }
+  auto replies = parallel_->read(*reader_, queries);
+  std::vector<core::Event> events;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    auto& reply = replies[i];
+    if (!reply) {
+      onFailure(reply.error());
+      applyHead(head, std::move(events));
+      return false;
+    }
+    if (auto checked = checkReply(queries[i], *reply); !checked) {
+      onProtocolError("head", checked.error().message);
+      applyHead(head, std::move(events));
+      return false;
+    }
+    events.insert(events.end(), std::make_move_iterator(reply->begin()),
+                  std::make_move_iterator(reply->end()));
+  }
+  onSuccess();
+  const bool full = static_cast<int>(replies.back()->size()) >= options_.batchSize;
+  catchingUp_ = full;
+  applyHead(head, std::move(events));
+  return full;
+}
+
+void Fetcher::applyHead(std::int64_t head, std::vector<core::Event> events) {
+  if (events.empty()) {
+    return;
   }
   const auto now = clock_->now();
   std::int64_t previous = head;
-  for (const auto& e : *events) {
+  for (const auto& e : events) {
     if (e.id > previous + 1) {
       const auto open = gaps_.observe(previous + 1, e.id - 1, e.createdAt, now);
       if (!open.empty()) {
@@ -153,15 +201,14 @@ bool Fetcher::pollHeadOnce() {
     }
     previous = e.id;
   }
-  log_->debug(fmt::format("Got {} events: {} to {}.", events->size(), events->front().id, events->back().id));
-  fetched_->inc(static_cast<double>(events->size()));
-  const std::int64_t newHead = events->back().id;
-  window_.append(shareEvents(std::move(*events)), newHead);
+  log_->debug(fmt::format("Got {} events: {} to {}.", events.size(), events.front().id, events.back().id));
+  fetched_->inc(static_cast<double>(events.size()));
+  const std::int64_t newHead = events.back().id;
+  window_.append(shareEvents(std::move(events)), newHead);
   headGauge_->set(static_cast<double>(newHead));
   if (headListener_) {
     headListener_(newHead);
   }
-  return full;
 }
 
 void Fetcher::recheckGapsOnce() {
@@ -236,6 +283,12 @@ void Fetcher::run() {
     if (!stepOnce()) {
       pause(options_.fetchInterval);
     }
+  }
+}
+
+void Fetcher::setParallelReaders(std::vector<shotgrid::EventReaderPtr> readers) {
+  if (!readers.empty()) {
+    parallel_ = std::make_unique<ParallelReads>(std::move(readers));
   }
 }
 

@@ -19,6 +19,7 @@
 #include "engine/event_window.h"
 #include "engine/gap_tracker.h"
 #include "engine/lane_source.h"
+#include "engine/parallel_reads.h"
 #include "engine/status_board.h"
 #include "shotgrid/event_reader.h"
 
@@ -32,6 +33,9 @@ struct FetcherOptions {
   core::BackoffPolicy failureBackoff{std::chrono::milliseconds(500), std::chrono::milliseconds(10000)};
   std::size_t lead = 10000;  // queue_size: events read ahead of the fastest lane before the fetcher waits
   std::size_t gapsPerQuery = 100;  // ranges named in one re-check query
+  // fetch_concurrency: id ranges read at once while catching up (1 = one read at a time). Once a read
+  // comes back short the fetcher is caught up and polls the head with one read per fetch_interval.
+  int concurrency = 1;
 };
 
 struct FetcherStatus {
@@ -61,6 +65,10 @@ class Fetcher {
   // Called with the head after each advance (the engine persists it).
   void setHeadListener(std::function<void(std::int64_t)> listener) { headListener_ = std::move(listener); }
 
+  // The readers (each with its own connection) that catch-up reads use beside the fetcher's own;
+  // options.concurrency - 1 of them. Call before start().
+  void setParallelReaders(std::vector<shotgrid::EventReaderPtr> readers);
+
   void start();
   void stop();  // returns once the thread has exited
   // Polls the site now instead of at the end of the current pause (admin "poll now", webhooks).
@@ -77,6 +85,10 @@ class Fetcher {
 
  private:
   void run();
+  // Catch-up: several id ranges above `head` at once, applied in id order up to the first that failed.
+  bool pollHeadParallel(std::int64_t head);
+  // Opens gaps for the ids the events skip and hands them to the window; `head` is the previous head.
+  void applyHead(std::int64_t head, std::vector<core::Event> events);
   std::optional<std::vector<core::Event>> query(const shotgrid::EventQuery& query,
                                                 const std::string& purpose);
   void onFailure(const shotgrid::ClientError& error);
@@ -109,6 +121,8 @@ class Fetcher {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   std::optional<std::chrono::steady_clock::time_point> lastRecheck_;
+  std::unique_ptr<ParallelReads> parallel_;
+  bool catchingUp_ = false;  // the last head read came back full: more is waiting
 
   mutable std::mutex statusMutex_;
   int consecutiveFailures_ = 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -440,4 +441,64 @@ TEST_F(EngineSiteTest, ADeactivatedPluginStaysDeactivatedAfterARestartAndAFailur
   fresh.request();
   engine_->stop();
   engine_.reset();
+}
+
+// Parallel catch-up reads must not change what a plugin sees: the same ids, in the same order, with the
+// same late and never-committed ids, as one read at a time.
+TEST_F(EngineSiteTest, ParallelCatchUpDeliversTheSameIdsInTheSameOrderAsOneReadAtATime) {
+  std::map<int, std::vector<std::int64_t>> seenWith;
+  for (const int concurrency : {1, 4}) {
+    if (engine_) {
+      shutdown_.request();
+      engine_->stop();
+      engine_.reset();
+    }
+    core::Shutdown runShutdown;
+    server_.reset();
+    site_ = std::move(*sim::Site::open());
+    server_ = std::make_unique<sim::Server>(*site_);
+    ASSERT_TRUE(server_->start());
+    store_.reset();
+    auto store = store::StateStore::open(
+        (dir_ / ("state-" + std::to_string(concurrency) + ".sqlite")).string(), store::OpenMode::Daemon);
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    const std::string name = "c" + std::to_string(concurrency);
+    ASSERT_TRUE(store_->commit({{"/plugins", name, 0, {}}}));
+    ASSERT_TRUE(store_->setHead(1));
+
+    // 1-400 visible, 401-403 late, 404-1000 visible, 1001-1700 never (longer than any one read's span),
+    // 1701-2500 visible, 2501-2502 late, 2503-3400 visible.
+    site_->appendSyntheticEvents(400);
+    const auto lateFirst = site_->hideNext(3, sim::HideSpec::untilReleased());
+    site_->appendSyntheticEvents(600);
+    site_->hideNext(700, sim::HideSpec::never());
+    site_->appendSyntheticEvents(1500);
+    const auto lateSecond = site_->hideNext(2, sim::HideSpec::untilReleased());
+    site_->appendSyntheticEvents(900);
+    const std::size_t visible = 3400 - 3 - 700 - 2;
+
+    addPlugin(name);
+    auto o = options();
+    o.fetcher.concurrency = concurrency;
+    engine_ = std::make_unique<engine::Engine>(
+        o, engine::EngineDeps{
+               *store_, logs_, core::systemClock(), runShutdown, [this] { return client(); }, source_, {}});
+    ASSERT_TRUE(engine_->start());
+    ASSERT_TRUE(waitUntil([&] { return seen(name).size() >= visible; }, 60s)) << seen(name).size();
+    // Released only once everything visible ran, so both runs see them at the same point.
+    site_->release(site_->hiddenIds());
+    ASSERT_TRUE(waitUntil([&] { return seen(name).size() >= visible + 5; }, 60s)) << seen(name).size();
+    std::vector<std::int64_t> late{lateFirst.first, lateFirst.first + 1, lateFirst.last, lateSecond.first,
+                                   lateSecond.last};
+    auto ids = seen(name);
+    EXPECT_TRUE(unique(ids));
+    EXPECT_EQ(std::vector<std::int64_t>(ids.end() - 5, ids.end()), late);
+    seenWith[concurrency] = ids;
+    runShutdown.request();
+    engine_->stop();
+    engine_.reset();
+  }
+  EXPECT_EQ(seenWith[1], seenWith[4]);
+  EXPECT_EQ(seenWith[1].size(), 3400u - 700u);
 }

@@ -30,7 +30,8 @@ TEST(SilentSiteTest, SigtermAbandonsTheRequestTheSiteNeverAnswers) {
   // request_timeout far beyond shutdown_timeout: only an abandoned request lets the stop end cleanly.
   std::ofstream(dir / "shotgunEventDaemon.conf")
       << "[daemon]\npidFile: sgeventd.pid\neventIdFile: shotgunEventDaemon.id\nstate_database: state.sqlite\n"
-         "logMode: 1\nlogPath: logs\nlogFile: shotgunEventDaemon\nlogging: 20\nshutdown_timeout: "
+         "logMode: 1\nlogPath: logs\nlogFile: shotgunEventDaemon\nlogging: 20\nconn_retry_sleep: 1\n"
+         "max_conn_retries: 3\nfetch_interval: 0.5\nshutdown_timeout: "
       << kShutdownTimeoutS << "\n[shotgun]\nserver: http://127.0.0.1:" << site.port()
       << "\nname: sgeventd\nkey: sim-key\nuse_session_uuid: False\nrequest_timeout: 300\n"
          "[plugins]\npaths: plugins\n[emails]\nenabled: False\n";

@@ -28,16 +28,17 @@ TEST(StalePidFile, StartReplacesItAndTheLogSaysSo) {
   SimProcess sim;
   ASSERT_NO_FATAL_FAILURE(sim.start(dir));
   const auto conf = (dir / "shotgunEventDaemon.conf").string();
-  std::ofstream(conf) << "[daemon]\npidFile: " << (dir / "sgeventd.pid").string()
-                      << "\neventIdFile: shotgunEventDaemon.id\nstate_database: "
-                      << (dir / "state.sqlite").string()
-                      << "\nlogMode: 1\nlogPath: " << (dir / "logs").string()
-                      << "\nlogFile: shotgunEventDaemon\nlogging: 20\nshutdown_timeout: 5\n"
-                         "[shotgun]\nserver: http://127.0.0.1:"
-                      << sim.port()
-                      << "\nname: sgeventd\nkey: sim-key\nuse_session_uuid: False\n"
-                         "[plugins]\npaths: "
-                      << (dir / "plugins").string() << "\n[emails]\nenabled: False\n";
+  std::ofstream(conf)
+      << "[daemon]\npidFile: " << (dir / "sgeventd.pid").string()
+      << "\neventIdFile: shotgunEventDaemon.id\nstate_database: " << (dir / "state.sqlite").string()
+      << "\nlogMode: 1\nlogPath: " << (dir / "logs").string()
+      << "\nlogFile: shotgunEventDaemon\nlogging: 20\nconn_retry_sleep: 1\nmax_conn_retries: 3\n"
+         "fetch_interval: 0.5\nshutdown_timeout: 5\n"
+         "[shotgun]\nserver: http://127.0.0.1:"
+      << sim.port()
+      << "\nname: sgeventd\nkey: sim-key\nuse_session_uuid: False\n"
+         "[plugins]\npaths: "
+      << (dir / "plugins").string() << "\n[emails]\nenabled: False\n";
   // A pid that is certainly dead: a child that has exited and been reaped.
   const pid_t dead = ::fork();
   if (dead == 0) {
