@@ -11,7 +11,6 @@
 
 #include "alerts/email_alerts.h"
 #include "app/admin_service.h"
-#include "alerts/email_alerts.h"
 #include "app/catalog_source.h"
 #include "app/shutdown_watchdog.h"
 #include "app/signal_thread.h"
