@@ -172,7 +172,9 @@ function updateRow(row, p) {
   text(row.querySelector(".name"), p.name);
   text(row.querySelector(".path"), p.path || "");
   text(row.querySelector(".state .label"), p.state.replace("_", " "));
-  let reason = p.state === "active" ? "" : (p.reason || "");
+  // The reason may carry a whole traceback, which the error column already shows: its first line here.
+  let reason = p.state === "active" ? "" : (p.reason || "").split("\n")[0].split(": Traceback")[0];
+  if (reason.length > 140) reason = reason.slice(0, 139) + "…";
   if (p.in_callback_since) {
     const busy = (Date.now() - Date.parse(p.in_callback_since)) / 1000;
     if (busy >= 5) reason = "in one callback for " + duration(busy) + (reason ? "; " + reason : "");
