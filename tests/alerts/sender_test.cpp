@@ -64,7 +64,7 @@ class SenderTest : public ::testing::Test {
   }
 
   config::EmailSettings settings_;
-  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  std::shared_ptr<ManualClock> clock_ = eveningClock();
   std::shared_ptr<FakeTransport::State> transport_ = std::make_shared<FakeTransport::State>();
   std::shared_ptr<core::MetricsRegistry> metrics_ = std::make_shared<core::MetricsRegistry>();
   core::MemoryLogFactory logs_;

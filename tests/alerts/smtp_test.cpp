@@ -73,7 +73,7 @@ class SmtpTest : public ::testing::Test {
   }
 
   sgeventd::testing::TempDir dir_;
-  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  std::shared_ptr<ManualClock> clock_ = eveningClock();
   std::shared_ptr<core::MetricsRegistry> metrics_ = std::make_shared<core::MetricsRegistry>();
   core::MemoryLogFactory logs_;
   std::shared_ptr<AlertQueue> queue_;

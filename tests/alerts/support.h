@@ -15,34 +15,19 @@
 #include <vector>
 
 #include "../daemon/process.h"
+#include "../support/manual_clock.h"
 #include "../support/wait.h"
 #include "alerts/smtp_transport.h"
 #include "core/clock.h"
 
 namespace sgeventd::alerts::testing {
 
-class ManualClock final : public core::Clock {
- public:
-  std::chrono::system_clock::time_point now() const override {
-    std::lock_guard lock(mutex_);
-    return system_;
-  }
-  std::chrono::steady_clock::time_point steadyNow() const override {
-    std::lock_guard lock(mutex_);
-    return steady_;
-  }
-  void advance(std::chrono::steady_clock::duration d) {
-    std::lock_guard lock(mutex_);
-    system_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
-    steady_ += d;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::chrono::system_clock::time_point system_{std::chrono::sys_days{std::chrono::year{2026} / 12 / 1} +
-                                                std::chrono::hours(23)};
-  std::chrono::steady_clock::time_point steady_{std::chrono::hours(1000)};
-};
+using ::sgeventd::testing::ManualClock;
+// The alert tests' clock starts at 23:00 on 1 December 2026, the time their expectations are written for.
+inline std::shared_ptr<ManualClock> eveningClock() {
+  return std::make_shared<ManualClock>(std::chrono::sys_days{std::chrono::year{2026} / 12 / 1} +
+                                       std::chrono::hours(23));
+}
 
 // Answers with the results it is told to (Sent once the script runs out) and keeps every mail.
 class FakeTransport final : public MailTransport {

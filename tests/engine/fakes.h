@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/manual_clock.h"
 #include "core/clock.h"
 #include "core/event.h"
 #include "plugins/plugin.h"
@@ -168,29 +169,6 @@ class RecordingPlugin final : public plugins::Plugin {
   std::shared_ptr<std::vector<std::string>> journal_;
   std::shared_ptr<std::mutex> journalMutex_;
   Behaviour behaviour_;
-};
-
-// Time that moves only when a test says so.
-class ManualClock final : public core::Clock {
- public:
-  std::chrono::system_clock::time_point now() const override {
-    std::lock_guard lock(mutex_);
-    return system_;
-  }
-  std::chrono::steady_clock::time_point steadyNow() const override {
-    std::lock_guard lock(mutex_);
-    return steady_;
-  }
-  void advance(std::chrono::steady_clock::duration d) {
-    std::lock_guard lock(mutex_);
-    system_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
-    steady_ += d;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::chrono::system_clock::time_point system_{std::chrono::sys_days{std::chrono::year{2026} / 12 / 1}};
-  std::chrono::steady_clock::time_point steady_{std::chrono::hours(1000)};
 };
 
 // A site's event log in memory, answering EventQuery as the api3 client would.
