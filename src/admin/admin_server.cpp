@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <exception>
+#include <regex>
+#include <string_view>
 
 #include "admin/process_metrics.h"
 #include "admin/prometheus_text.h"
@@ -51,6 +53,22 @@ std::optional<std::int64_t> parseId(const std::string& text) {
   return value;
 }
 
+// The request line as the log shows it: control characters as \xNN. The path is percent-decoded, so
+// without this a %0A in it would start a forged record in the daemon's log, from any client.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 core::MetricFamily gaugeFamily(std::string name, std::string help) {
   core::MetricFamily f;
   f.name = std::move(name);
@@ -70,8 +88,9 @@ void addSample(core::MetricFamily& family, core::MetricLabels labels, double val
 
 struct AdminServer::Route {
   std::string pattern;
-  // By method; empty: that method is not allowed here (405).
-  std::map<std::string, std::function<http::Response(const http::Request&)>> handlers;
+  std::regex regex;  // the pattern, matched against the whole (decoded) path as cpp-httplib would
+  // By method; empty: that method is not allowed here (405). The string is the pattern's capture group.
+  std::map<std::string, std::function<http::Response(const http::Request&, const std::string&)>> handlers;
 };
 
 AdminServer::AdminServer(AdminOptions options, AdminDeps deps)
@@ -85,7 +104,9 @@ AdminServer::AdminServer(AdminOptions options, AdminDeps deps)
                                 .keepAliveTimeout = std::chrono::seconds(5),
                                 .readTimeout = std::chrono::seconds(10),
                                 .writeTimeout = std::chrono::seconds(10),
-                                .payloadMaxBytes = 64 * 1024}) {}
+                                .payloadMaxBytes = 64 * 1024}) {
+  addRoutes();
+}
 
 AdminServer::~AdminServer() { stop(); }
 
@@ -108,18 +129,10 @@ void AdminServer::recordRates(const engine::EngineStatus& status) {
 }
 
 Expected<void> AdminServer::start() {
-  addRoutes();
-  for (const auto& route : routes_) {
-    for (const char* method : kMethods) {
-      http_.route(method, route->pattern,
-                  [this, route](const http::Request& request) { return handle(*route, request); });
-    }
-  }
-  // Anything else: a JSON 404 rather than cpp-httplib's empty one.
+  // Every path goes to dispatch(), which routes it ([\s\S]: a decoded path may hold a line break, which
+  // "." does not match).
   for (const char* method : kMethods) {
-    http_.route(method, ".*", [](const http::Request& request) {
-      return errorReply(404, "no such endpoint: " + request.method() + " " + request.path());
-    });
+    http_.route(method, "[\\s\\S]*", [this](const http::Request& request) { return dispatch(request); });
   }
   if (auto started = http_.start(); !started) {
     return started;
@@ -148,7 +161,19 @@ void AdminServer::stop() {
   http_.stop();
 }
 
-http::Response AdminServer::handle(const Route& route, const http::Request& request) {
+http::Response AdminServer::dispatch(const http::Request& request) {
+  std::smatch match;
+  for (const auto& route : routes_) {
+    if (std::regex_match(request.path(), match, route->regex)) {
+      return handle(*route, request, match.size() > 1 ? match[1].str() : std::string());
+    }
+  }
+  // Anything else: a JSON 404 rather than cpp-httplib's empty one.
+  return errorReply(404, "no such endpoint: " + request.method() + " " + request.path());
+}
+
+http::Response AdminServer::handle(const Route& route, const http::Request& request,
+                                   const std::string& group) {
   const auto started = std::chrono::steady_clock::now();
   const std::string& method = request.method();
   const bool mutating = method != "GET" && method != "HEAD";
@@ -169,7 +194,7 @@ http::Response AdminServer::handle(const Route& route, const http::Request& requ
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sgeventd\"");
   } else {
     try {
-      response = found->second(request);
+      response = found->second(request, group);
     } catch (const std::exception& e) {
       response = errorReply(500, std::string("internal error: ") + e.what());
     }
@@ -181,8 +206,9 @@ http::Response AdminServer::handle(const Route& route, const http::Request& requ
   // Headers are never logged: the Authorization header holds the token.
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  const std::string line = fmt::format("Admin API: {} {} {} from {} ({:.1f} ms)", method, request.path(),
-                                       response.status, request.remoteAddress(), ms);
+  const std::string line =
+      fmt::format("Admin API: {} {} {} from {} ({:.1f} ms)", printable(method), printable(request.path()),
+                  response.status, request.remoteAddress(), ms);
   if (mutating && response.status < 400) {
     deps_.log->info(line);
   } else if (response.status == 401 || response.status >= 500) {
@@ -196,7 +222,7 @@ http::Response AdminServer::handle(const Route& route, const http::Request& requ
 void AdminServer::addRoutes() {
   routes_.clear();
   auto add = [this](std::string pattern, std::string method,
-                    std::function<http::Response(const http::Request&)> handler) {
+                    std::function<http::Response(const http::Request&, const std::string&)> handler) {
     for (auto& route : routes_) {
       if (route->pattern == pattern) {
         route->handlers[method] = std::move(handler);
@@ -204,6 +230,7 @@ void AdminServer::addRoutes() {
       }
     }
     auto route = std::make_shared<Route>();
+    route->regex = std::regex(pattern);
     route->pattern = std::move(pattern);
     route->handlers[method] = std::move(handler);
     routes_.push_back(std::move(route));
@@ -251,18 +278,20 @@ void AdminServer::addRoutes() {
     return jsonReply(202, json{{"accepted", true}, {"action", action}, {"plugin", request.plugin}});
   };
 
-  add("/", "GET", [](const http::Request&) {
+  add("/", "GET", [](const http::Request&, const std::string&) {
     http::Response r;
     r.body = std::string(statusPageHtml());
     r.contentType = "text/html; charset=utf-8";
     return r;
   });
-  add("/healthz", "GET", [](const http::Request&) { return jsonReply(200, json{{"status", "ok"}}); });
-  add("/readyz", "GET", [this, readiness](const http::Request&) {
+  add("/healthz", "GET", [](const http::Request&, const std::string&) {
+    return jsonReply(200, json{{"status", "ok"}});
+  });
+  add("/readyz", "GET", [this, readiness](const http::Request&, const std::string&) {
     const Readiness r = readiness(deps_.status());
     return jsonReply(r.ready ? 200 : 503, json{{"ready", r.ready}, {"reason", r.reason}});
   });
-  add("/metrics", "GET", [this, readiness](const http::Request&) {
+  add("/metrics", "GET", [this, readiness](const http::Request&, const std::string&) {
     const auto status = deps_.status();
     const auto now = deps_.clock->now();
     auto families = deps_.metrics->snapshot();
@@ -303,13 +332,13 @@ void AdminServer::addRoutes() {
     r.contentType = kPrometheusContentType;
     return r;
   });
-  add("/api/v1/status", "GET", [this, readiness, stopping](const http::Request&) {
+  add("/api/v1/status", "GET", [this, readiness, stopping](const http::Request&, const std::string&) {
     const auto status = deps_.status();
     recordRates(status);  // the current minute is current when asked for, not up to 5 s late
     return jsonReply(
         200, statusJson(deps_.facts, status, readiness(status), stopping(), rate_, deps_.clock->now()));
   });
-  add("/api/v1/plugins", "GET", [this](const http::Request&) {
+  add("/api/v1/plugins", "GET", [this](const http::Request&, const std::string&) {
     const auto status = deps_.status();
     recordRates(status);
     json plugins = json::array();
@@ -318,7 +347,7 @@ void AdminServer::addRoutes() {
     }
     return jsonReply(200, json{{"plugins", std::move(plugins)}});
   });
-  add("/api/v1/poll", "POST", [this](const http::Request&) {
+  add("/api/v1/poll", "POST", [this](const http::Request&, const std::string&) {
     deps_.pollNow();
     return jsonReply(202, json{{"accepted", true}, {"action", "poll"}});
   });
@@ -327,40 +356,44 @@ void AdminServer::addRoutes() {
        {std::pair{"enable", Action::Enable}, std::pair{"disable", Action::Disable},
         std::pair{"reload", Action::Reload}}) {
     add(fmt::format("/api/v1/plugins/(.+)/{}", name), "POST",
-        [control, action](const http::Request& request) {
-          return control(engine::ControlRequest{.action = action, .plugin = request.pathGroup(1)});
+        [control, action = action](const http::Request&, const std::string& plugin) {
+          return control(engine::ControlRequest{.action = action, .plugin = plugin});
         });
   }
-  add("/api/v1/plugins/(.+)/checkpoint", "POST", [control](const http::Request& request) {
-    const auto body = json::parse(request.body(), nullptr, false);
-    if (body.is_discarded()) {
-      return errorReply(400, "the body is not JSON; send {\"id\": N}");
-    }
-    if (!body.is_object() || !body.contains("id")) {
-      return errorReply(400, "the body needs \"id\": the last event id to treat as processed");
-    }
-    const auto& id = body["id"];
-    if (!id.is_number_integer()) {
-      return errorReply(400, "\"id\" must be a whole number (the last event id to treat as processed), not " +
-                                 dumpJson(id));
-    }
-    if (id.is_number_unsigned() ? id.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)
-                                : id.get<std::int64_t>() < 0) {
-      return errorReply(400, "\"id\" must be 0 or more (0 means before the first event)");
-    }
-    return control(engine::ControlRequest{
-        .action = Action::SetCursor, .plugin = request.pathGroup(1), .eventId = id.get<std::int64_t>()});
-  });
-  add("/api/v1/plugins/(.+)", "GET", [this, findPlugin](const http::Request& request) {
+  add("/api/v1/plugins/(.+)/checkpoint", "POST",
+      [control](const http::Request& request, const std::string& plugin) {
+        const auto body = json::parse(request.body(), nullptr, false);
+        if (body.is_discarded()) {
+          return errorReply(400, "the body is not JSON; send {\"id\": N}");
+        }
+        if (!body.is_object() || !body.contains("id")) {
+          return errorReply(400, "the body needs \"id\": the last event id to treat as processed");
+        }
+        const auto& id = body["id"];
+        if (!id.is_number_integer()) {
+          return errorReply(
+              400,
+              "\"id\" must be a whole number (the last event id to treat as processed), not " + dumpJson(id));
+        }
+        if (id.is_number_unsigned() && id.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+          return errorReply(400, "\"id\" is beyond any event id (at most 9223372036854775807)");
+        }
+        if (!id.is_number_unsigned() && id.get<std::int64_t>() < 0) {
+          return errorReply(400, "\"id\" must be 0 or more (0 means before the first event)");
+        }
+        return control(engine::ControlRequest{
+            .action = Action::SetCursor, .plugin = plugin, .eventId = id.get<std::int64_t>()});
+      });
+  add("/api/v1/plugins/(.+)", "GET", [this, findPlugin](const http::Request&, const std::string& name) {
     const auto status = deps_.status();
     recordRates(status);
-    auto plugin = findPlugin(status, request.pathGroup(1));
+    auto plugin = findPlugin(status, name);
     if (!plugin) {
       return errorReply(plugin.error().code, plugin.error().message);
     }
     return jsonReply(200, pluginJson(**plugin, status, rate_, deps_.clock->now()));
   });
-  add("/api/v1/failures", "GET", [this](const http::Request& request) {
+  add("/api/v1/failures", "GET", [this](const http::Request& request, const std::string&) {
     const auto plugin = request.query("plugin");
     std::optional<core::TimePoint> since;
     if (auto text = request.query("since"); text && !text->empty()) {
@@ -413,16 +446,17 @@ void AdminServer::addRoutes() {
     }
     return **found;
   };
-  add("/api/v1/failures/([^/]+)/replay", "POST", [record, control](const http::Request& request) {
-    auto r = record(request.pathGroup(1));
-    if (!r) {
-      return errorReply(r.error().code, r.error().message);
-    }
-    return control(engine::ControlRequest{
-        .action = Action::Replay, .plugin = r->collection + "::" + r->plugin, .failureId = r->id});
-  });
-  add("/api/v1/failures/([^/]+)", "GET", [record](const http::Request& request) {
-    auto r = record(request.pathGroup(1));
+  add("/api/v1/failures/([^/]+)/replay", "POST",
+      [record, control](const http::Request&, const std::string& id) {
+        auto r = record(id);
+        if (!r) {
+          return errorReply(r.error().code, r.error().message);
+        }
+        return control(engine::ControlRequest{
+            .action = Action::Replay, .plugin = r->collection + "::" + r->plugin, .failureId = r->id});
+      });
+  add("/api/v1/failures/([^/]+)", "GET", [record](const http::Request&, const std::string& id) {
+    auto r = record(id);
     if (!r) {
       return errorReply(r.error().code, r.error().message);
     }

@@ -63,13 +63,20 @@ class AdminServer {
   // One sample of every plugin's processed counter (the sampler thread calls it; tests too).
   void sampleRates();
 
+  // One request through the routes, the token rule and the handler: the HTTP server hands every request
+  // it parsed to this, and the fuzz target (fuzz/admin_request_fuzz.cpp) calls it without a socket. The
+  // routing is done here rather than by cpp-httplib so that both take the same path from the request to
+  // the answer. Safe to call from several threads at once, before start() too.
+  http::Response dispatch(const http::Request& request);
+
  private:
   void recordRates(const engine::EngineStatus& status);
 
  private:
   struct Route;
   void addRoutes();
-  http::Response handle(const Route& route, const http::Request& request);
+  // `group`: the route pattern's capture group (the plugin or failure named in the path), or empty.
+  http::Response handle(const Route& route, const http::Request& request, const std::string& group);
 
   AdminOptions options_;
   AdminDeps deps_;

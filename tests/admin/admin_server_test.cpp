@@ -1,6 +1,6 @@
 // Every endpoint of the admin server over a fake engine: the JSON contract, the token rules, bad
-// requests (each refused with a 4xx naming the problem and nothing applied), wrong methods, and
-// concurrent requests while the status and metrics change.
+// requests (each refused with a 4xx naming the problem and nothing applied), wrong methods, the request
+// log line, and concurrent requests while the status and metrics change.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -247,6 +247,8 @@ TEST(AdminServer, CheckpointNeedsAWholeNonNegativeId) {
   expectError(post(R"({"id": true})"), 400, "whole number");
   expectError(post(R"({"id": -1})"), 400, "0 or more");
   expectError(post(R"({"id": 99999999999999999999})"), 400, "whole number");
+  // 2^64 - 1 fits JSON's unsigned integers but no event id; it is not negative either.
+  expectError(post(R"({"id": 18446744073709551615})"), 400, "beyond any event id");
   EXPECT_EQ(d.requests().size(), 1U) << "a refused request reached the engine";
   // The engine's own refusal (beyond the head) comes back with its code.
   expectError(post(R"({"id": 101})"), 400, "beyond the head");
@@ -317,6 +319,26 @@ TEST(AdminServer, WrongMethodIs405AndUnknownPathIs404) {
   expectError(d.http().Get("/api/v2/status"), 404, "no such endpoint");
   EXPECT_TRUE(d.requests().empty());
   EXPECT_EQ(d.polls(), 0);
+}
+
+TEST(AdminServer, TheRequestLogLineIsOneLineWhateverThePath) {
+  FakeDaemon d("tok");
+  // The path is percent-decoded: a %0A in it must not start a forged record in the daemon's log, not
+  // even from a client without the token (a 401 is logged as a WARNING).
+  expectError(d.http().Post("/api/v1/failures/1%0A2026-12-01 10:00:00,000 - engine - ERROR - forged/replay",
+                            "", "application/json"),
+              401, "Bearer");
+  expectError(d.http().Get("/api/v1/failures/7%0D%0Aforged"), 400, "not a failure id");
+  // A path no route takes, line break or not, gets the JSON 404.
+  expectError(d.http().Get("/api/v2/x%0Ay"), 404, "no such endpoint");
+  for (const auto& record : d.logs().records()) {
+    EXPECT_EQ(record.message.find_first_of("\r\n"), std::string::npos) << record.message;
+  }
+  EXPECT_EQ(d.logs().count("Admin API: POST /api/v1/failures/1\\x0a2026-12-01 10:00:00,000 - engine - ERROR "
+                           "- forged/replay 401"),
+            1U);
+  EXPECT_EQ(d.logs().count("Admin API: GET /api/v1/failures/7\\x0d\\x0aforged 400"), 1U);
+  EXPECT_TRUE(d.requests().empty());
 }
 
 TEST(AdminServer, ServesTheStatusPage) {
