@@ -19,7 +19,7 @@ PACKAGE_DEBIAN_PACKAGES := dpkg-dev file
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := ini_file pickle legacy_import api3_reply datetime
+FUZZ_TARGETS := ini_file pickle legacy_import api3_reply datetime admin_request
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,16 +1,23 @@
 // The lanes' rate with and without clients hammering the admin server: a catch-up of EVENTS events with
 // a no-op native plugin against `sgeventd sim` in another process, first with the admin server idle, then
-// with SCRAPERS clients fetching /metrics and /api/v1/status back to back. Prints both rates and their
-// ratio (1.0: the scrapes cost the lanes nothing). Same run, same machine: the first run is the baseline.
-//   bench_admin_scrape [EVENTS=200000] [SCRAPERS=2]
+// with SCRAPERS clients fetching /metrics and /api/v1/status back to back (half each, a new connection per
+// request). The rate is the events the lane finished while the scrapers ran (from the moment they all
+// started to the end of the log) over that time, so the engine's start-up counts in neither. Prints both
+// rates and their ratio (1.0: the scrapes cost the lanes nothing). Same run, same machine: the first run
+// is the baseline.
+//   bench_admin_scrape [EVENTS=200000] [SCRAPERS=4]
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "../../tests/daemon/process.h"
 #include "admin/admin_server.h"
@@ -29,7 +36,7 @@ namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
   const std::int64_t events = argc > 1 ? std::stoll(argv[1]) : 200'000;
-  const int scrapers = argc > 2 ? std::stoi(argv[2]) : 2;
+  const int scrapers = argc > 2 ? std::stoi(argv[2]) : 4;
   const fs::path dir = fs::temp_directory_path() / ("sgeventd-bench-admin-" + std::to_string(getpid()));
   fs::create_directories(dir / "plugins");
   fs::copy_file(SGEVENTD_NOOP_PLUGIN, dir / "plugins/noop.so");
@@ -63,7 +70,10 @@ int main(int argc, char** argv) {
 
   struct Run {
     double seconds = 0;
-    long scrapes = 0;
+    std::int64_t events = 0;  // finished by the lane in those seconds
+    long scrapes = 0;         // answered 200
+    long failedScrapes = 0;   // no answer, or not 200
+    double rate() const { return static_cast<double>(events) / seconds; }
   };
   auto catchUp = [&](const std::string& name, int clients) -> std::optional<Run> {
     const fs::path stateDir = dir / name;
@@ -107,38 +117,56 @@ int main(int argc, char** argv) {
       std::cerr << "the admin server did not start\n";
       return std::nullopt;
     }
-    const auto runStart = std::chrono::steady_clock::now();
     if (!engine.start()) {
       std::cerr << "engine did not start\n";
       return std::nullopt;
     }
     std::atomic<bool> stop{false};
+    std::atomic<int> running{0};
     std::atomic<long> scrapes{0};
+    std::atomic<long> failedScrapes{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < clients; ++i) {
       threads.emplace_back([&, i] {
         httplib::Client c("127.0.0.1", server.port());
+        ++running;
         while (!stop) {
-          if (c.Get(i % 2 == 0 ? "/metrics" : "/api/v1/status")) {
-            ++scrapes;
-          }
+          auto r = c.Get(i % 2 == 0 ? "/metrics" : "/api/v1/status");
+          ++(r && r->status == 200 ? scrapes : failedScrapes);
         }
       });
     }
-    for (;;) {
+    while (running < clients) {
+      std::this_thread::yield();
+    }
+    auto cursor = [&engine]() -> std::optional<std::int64_t> {
       auto status = engine.status();
-      if (!status.plugins.empty() && status.plugins[0].cursor >= last) {
+      if (status.plugins.empty()) {
+        return std::nullopt;
+      }
+      return status.plugins[0].cursor;
+    };
+    const auto start = std::chrono::steady_clock::now();
+    const std::int64_t from = cursor().value_or(0);
+    const auto deadline = start + 10min;
+    std::optional<std::int64_t> now;
+    while (!(now = cursor()) || *now < last) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        std::cerr << "the lane did not reach event " << last << " in 10 minutes (at " << now.value_or(0)
+                  << ")\n";
         break;
       }
       std::this_thread::sleep_for(5ms);
     }
     Run run;
-    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count();
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    run.events = now.value_or(0) - from;
     stop = true;
     for (auto& t : threads) {
       t.join();
     }
     run.scrapes = scrapes;
+    run.failedScrapes = failedScrapes;
     server.stop();
     shutdown.request(0);
     engine.stop();
@@ -151,13 +179,25 @@ int main(int argc, char** argv) {
   if (!idle || !busy) {
     return 1;
   }
-  const double idleRate = static_cast<double>(last) / idle->seconds;
-  const double busyRate = static_cast<double>(last) / busy->seconds;
-  std::cout << "events                         " << last << "\n"
-            << "lanes, admin server idle       " << static_cast<long>(idleRate) << " events/s\n"
-            << "lanes, " << scrapers << " clients scraping    " << static_cast<long>(busyRate)
-            << " events/s (" << busy->scrapes << " scrapes, "
-            << static_cast<long>(busy->scrapes / busy->seconds) << "/s)\n"
-            << "ratio scraped / idle           " << busyRate / idleRate << "\n";
+  // A run that measured nothing (the lane was done before it started, or no scrape was answered) is no
+  // figure at all.
+  if (idle->events < last / 2 || busy->events < last / 2 || busy->scrapes == 0) {
+    std::cerr << "nothing measured: the idle run saw " << idle->events << " events, the scraped run "
+              << busy->events << " events and " << busy->scrapes << " scrapes\n";
+    return 1;
+  }
+  auto label = [](std::string text) {
+    text.resize(std::max<std::size_t>(text.size() + 1, 32), ' ');
+    return text;
+  };
+  std::cout << std::fixed << std::setprecision(2) << label("events") << last << "\n"
+            << label("lanes, admin server idle") << static_cast<long>(idle->rate()) << " events/s ("
+            << idle->events << " in " << idle->seconds << " s)\n"
+            << label("lanes, " + std::to_string(scrapers) + " clients scraping")
+            << static_cast<long>(busy->rate()) << " events/s (" << busy->events << " in " << busy->seconds
+            << " s; " << busy->scrapes << " scrapes, "
+            << static_cast<long>(static_cast<double>(busy->scrapes) / busy->seconds) << "/s, "
+            << busy->failedScrapes << " failed)\n"
+            << label("ratio scraped / idle") << busy->rate() / idle->rate() << "\n";
   return 0;
 }
