@@ -48,14 +48,22 @@ void EventWindow::append(std::vector<core::EventPtr> events, std::int64_t scanne
   bumpLocked();
 }
 
-void EventWindow::addLate(core::EventPtr event, std::chrono::steady_clock::time_point now) {
+void EventWindow::addLate(std::vector<core::EventPtr> events, std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(mutex_);
-  const std::int64_t id = event->id;
-  if (id >= floor_ && id <= head_) {
-    events_.emplace(id, event);  // readers below it meet it in order
+  for (auto& event : events) {
+    const std::int64_t id = event->id;
+    if (id >= floor_ && id <= head_) {
+      events_.emplace(id, event);  // readers below it meet it in order
+    }
+    late_[id] = {std::move(event), now};
   }
-  late_[id] = {std::move(event), now};
   bumpLocked();
+}
+
+void EventWindow::addLate(core::EventPtr event, std::chrono::steady_clock::time_point now) {
+  std::vector<core::EventPtr> one;
+  one.push_back(std::move(event));
+  addLate(std::move(one), now);
 }
 
 void EventWindow::pruneLate(std::chrono::steady_clock::time_point now,

@@ -25,7 +25,8 @@ class EventWindow {
 
   // The fetcher scanned the log up to `scannedThrough`; `events` are what it found there, ascending.
   void append(std::vector<core::EventPtr> events, std::int64_t scannedThrough);
-  // A gap id committed late.
+  // Gap ids committed late, found by one re-check: added under one lock, so a reader sees all or none.
+  void addLate(std::vector<core::EventPtr> events, std::chrono::steady_clock::time_point now);
   void addLate(core::EventPtr event, std::chrono::steady_clock::time_point now);
   // Forgets late events older than `maxAge`.
   void pruneLate(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration maxAge);

@@ -233,13 +233,16 @@ void Fetcher::recheckGapsOnce() {
         break;
       }
       const bool full = static_cast<int>(found->size()) >= options_.batchSize;
-      const auto now = clock_->steadyNow();
-      for (auto& e : *found) {
-        q.after = e.id;
-        // The event goes to the window before the gap closes: a lane that sees the gap closed finds it there.
+      q.after = found->back().id;
+      std::vector<std::int64_t> ids;
+      for (const auto& e : *found) {
         log_->info(fmt::format("Event {} committed late.", e.id));
-        const auto id = e.id;
-        window_.addLate(std::make_shared<const core::Event>(std::move(e)), now);
+        ids.push_back(e.id);
+      }
+      // The events go to the window before their gaps close, so a lane that sees a gap closed finds its
+      // event there; and all at once, so a lane delivers one re-check's events in id order.
+      window_.addLate(shareEvents(std::move(*found)), clock_->steadyNow());
+      for (const auto id : ids) {
         gaps_.filled(id);
       }
       if (!full) {
