@@ -32,6 +32,14 @@ Readiness evaluateReadiness(const engine::EngineStatus& status, core::TimePoint 
       continue;
     }
     const auto running = now - *plugin.inCallbackSince;
+    // A plugin in a lane's thread is stuck past its own callback_timeout when that is the lower limit.
+    if (plugin.stuckAfter && *plugin.stuckAfter < rules.stuckAfter && running > *plugin.stuckAfter) {
+      return {false,
+              fmt::format("plugin {} is stuck: callback {} has been running on event {} for {:.0f} s "
+                          "(its callback_timeout is {} s)",
+                          plugin.id.name, plugin.inCallback, plugin.inCallbackEvent,
+                          duration<double>(running).count(), duration<double>(*plugin.stuckAfter).count())};
+    }
     if (running > rules.stuckAfter) {
       return {false,
               fmt::format("plugin {} has been in one callback for {:.0f} s (stuck_after is {} s)",

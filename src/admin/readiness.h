@@ -1,6 +1,7 @@
 #pragma once
 // /readyz: ready when the fetcher heard from the site recently and no plugin that receives events is
-// stuck in one callback. The reason names the first thing that is wrong, for an operator to act on.
+// stuck in one callback (past stuck_after, or past its own callback_timeout when it runs in the daemon's
+// threads and that is lower). The reason names the first thing that is wrong, for an operator to act on.
 #include <chrono>
 #include <string>
 

@@ -62,6 +62,12 @@ nlohmann::json pluginJson(const engine::MemberStatus& m, const engine::EngineSta
       {"skipped", m.skipped},
       {"last_error", m.lastError},
       {"in_callback_since", optionalTime(m.inCallbackSince)},
+      {"in_callback", m.inCallbackSince
+                          ? nlohmann::json({{"callback", m.inCallback}, {"event_id", m.inCallbackEvent}})
+                          : nlohmann::json(nullptr)},
+      {"stuck_after", m.stuckAfter ? nlohmann::json(std::chrono::duration<double>(*m.stuckAfter).count())
+                                   : nlohmann::json(nullptr)},
+      {"stuck", m.stuck},
       {"events_per_minute", rate.perMinute(now, m.id.key())},
   };
   nlohmann::json backlog = nlohmann::json::array();

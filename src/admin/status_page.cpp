@@ -177,7 +177,10 @@ function updateRow(row, p) {
   if (reason.length > 140) reason = reason.slice(0, 139) + "…";
   if (p.in_callback_since) {
     const busy = (Date.now() - Date.parse(p.in_callback_since)) / 1000;
-    if (busy >= 5) reason = "in one callback for " + duration(busy) + (reason ? "; " + reason : "");
+    if (p.stuck && p.in_callback) {
+      reason = "stuck: callback " + p.in_callback.callback + " on event " + p.in_callback.event_id + " for " +
+               duration(busy) + ", past its callback_timeout of " + p.stuck_after + " s";
+    } else if (busy >= 5) reason = "in one callback for " + duration(busy) + (reason ? "; " + reason : "");
   }
   text(row.querySelector(".reason"), reason);
   text(row.querySelector(".lag"), lagText(p));

@@ -271,7 +271,16 @@ std::optional<std::string> onlineStatus(const config::DaemonConfig& c) {
                      "LAG", "LAG(s)", "PROCESSED", "FAILED", "LAST ERROR / REASON");
   for (const auto& p : s["plugins"]) {
     std::string note = p["last_error"].get<std::string>();
-    if (note.empty()) {
+    std::string state = p["state"].get<std::string>();
+    if (p.value("stuck", false) && p["in_callback"].is_object()) {
+      // Past its callback_timeout in the daemon's own thread: that says more than its last error.
+      state = "stuck";
+      note = fmt::format("in callback {} on event {} since {}, past callback_timeout {} s",
+                         p["in_callback"]["callback"].get<std::string>(),
+                         p["in_callback"]["event_id"].get<std::int64_t>(),
+                         p["in_callback_since"].get<std::string>(),
+                         p["stuck_after"].is_number() ? p["stuck_after"].get<double>() : 0.0);
+    } else if (note.empty()) {
       note = p["reason"].get<std::string>();
     } else {
       // A traceback's last line says what happened.
@@ -281,8 +290,8 @@ std::optional<std::string> onlineStatus(const config::DaemonConfig& c) {
       note = note.substr(note.find_last_of('\n') == std::string::npos ? 0 : note.find_last_of('\n') + 1);
     }
     out += fmt::format(
-        "{:<28} {:<12} {:>10} {:>9} {:>9} {:>10} {:>8}  {}\n", p["name"].get<std::string>(),
-        p["state"].get<std::string>(), p["cursor"].get<std::int64_t>(), p["lag_events"].get<std::int64_t>(),
+        "{:<28} {:<12} {:>10} {:>9} {:>9} {:>10} {:>8}  {}\n", p["name"].get<std::string>(), state,
+        p["cursor"].get<std::int64_t>(), p["lag_events"].get<std::int64_t>(),
         p["lag_seconds"].is_null() ? std::string("-") : fmt::format("{:.0f}", p["lag_seconds"].get<double>()),
         p["processed"].get<std::uint64_t>(), p["failures"].get<std::uint64_t>(), note);
   }

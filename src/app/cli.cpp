@@ -25,6 +25,7 @@ int run(int argc, char** argv) {
   registerAdminCommands(root, cl);  // after the daemon commands: it adds to `plugins`
   registerSimCommand(root, cl);
   registerSgCommand(root, cl);
+  registerWorkerCommand(root, cl);
   int code = 0;
   try {
     root.parse(argc, argv);

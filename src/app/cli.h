@@ -25,6 +25,7 @@ void registerSgCommand(CLI::App& root, CommandLine& cl);           // sg_command
 void registerCheckConfigCommand(CLI::App& root, CommandLine& cl);  // check_config_command.cpp
 void registerStateCommand(CLI::App& root, CommandLine& cl);        // state_command.cpp
 void registerStatusCommand(CLI::App& root, CommandLine& cl);       // status_command.cpp
+void registerWorkerCommand(CLI::App& root, CommandLine& cl);       // worker_command.cpp
 void registerDaemonCommands(
     CLI::App& root, CommandLine& cl);  // daemon_command.cpp: foreground|start|stop|restart|plugins|demo
 

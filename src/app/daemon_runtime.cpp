@@ -12,6 +12,10 @@
 #include "alerts/email_alerts.h"
 #include "app/admin_service.h"
 #include "app/catalog_source.h"
+#include "app/crash_handler.h"
+#include "app/crash_recovery.h"
+#include "app/plugin_loaders.h"
+#include "app/process_isolation.h"
 #include "app/shutdown_watchdog.h"
 #include "app/signal_thread.h"
 #include "app/systemd_notify.h"
@@ -24,7 +28,6 @@
 #include "logging/timing_line.h"
 #include "plugins/catalog.h"
 #include "plugins/change_watcher.h"
-#include "plugins/native/native_loader.h"
 #include "plugins/python/python_loader.h"
 #include "shotgrid/client.h"
 #include "store/state_store.h"
@@ -32,24 +35,6 @@
 
 namespace sgeventd::app {
 namespace {
-
-// The log hears retry bursts (a storm of 502s or resets is otherwise silent), and the stop request cuts
-// a retry wait short (a Retry-After of minutes must not hold the shutdown).
-shotgrid::ClientOptions clientOptions(const config::DaemonConfig& c, const std::string& name,
-                                      const std::string& key, core::LoggerPtr log, core::Shutdown& shutdown) {
-  shotgrid::ClientOptions o;
-  o.logger = std::move(log);
-  o.shutdown = &shutdown;
-  o.server = c.server;
-  o.auth.scriptName = name;
-  o.auth.scriptKey = key;
-  o.httpProxy = c.proxyServer;
-  o.caPath = c.caCerts;
-  o.verifyTls = c.verifyTls;
-  o.connectTimeout = c.connectTimeout;
-  o.totalTimeout = c.requestTimeout;
-  return o;
-}
 
 engine::RetryOn retryOn(config::RetryOn value) {
   switch (value) {
@@ -85,9 +70,13 @@ engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
   o.lane.idleWait = std::min(c.fetchInterval, std::chrono::milliseconds(250));
   o.backlogTimeout = c.backlogTimeout;
   o.policy = failurePolicy(c.retry, c.reactivateAfter);
+  o.policy.callbackTimeout = c.isolation.callbackTimeout;
+  o.policy.inWorkerProcess = c.isolation.process;
   for (const auto& [name, ov] : c.pluginOverrides) {
     auto p = failurePolicy(ov.retry.value_or(c.retry), ov.reactivateAfter.value_or(c.reactivateAfter));
     p.stopOnError = ov.stopOnError;
+    p.callbackTimeout = isolationOf(c, name).callbackTimeout;
+    p.inWorkerProcess = isolationOf(c, name).process;
     o.policyOverrides[name] = p;
   }
   o.strictOrder = c.strictOrder;
@@ -194,29 +183,25 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     }
   }
 
-  plugins::HostContext host;
-  host.logs = *logs;
-  host.useSessionUuid = c.useSessionUuid;
-  host.makeClient = [&c, log, &shutdown](const std::string& name, const std::string& key) {
-    return std::make_unique<shotgrid::Client>(clientOptions(c, name, key, log, shutdown));
-  };
-  std::vector<plugins::PluginLoaderPtr> loaders;
-  loaders.push_back(plugins::native::makeNativeLoader());
-  // The interpreter starts here, on the main thread, without Python's signal handlers (SignalThread owns
-  // the signals), and releases the GIL at once so lanes can take it per call.
-  plugins::python::PythonSettings python;
-  python.sysPath = c.pythonPath;
-  python.venv = c.pythonVenv;
-  python.server = c.server;
-  python.httpProxy = c.proxyServer;
-  python.level = static_cast<core::LogLevel>(c.logLevel);
-  python.setLogLevel = [factory = *logs](const std::string& name, core::LogLevel level) {
+  // A plugin that crashed the previous run gets a Crashed attempt; after retry_attempts on one event it is
+  // deactivated or, with on_crash = isolate, runs in a worker process from now on.
+  auto crashIsolated = recoverFromCrash(c, **store, log);
+
+  auto setLevel = [factory = *logs](const std::string& name, core::LogLevel level) {
     factory->setLevel(name, level);
   };
-  if (auto pythonLoader = plugins::python::makePythonLoader(python); pythonLoader) {
-    loaders.push_back(std::move(*pythonLoader));
-  } else {
-    log->error("Python plugins are disabled: " + pythonLoader.error().message);
+  auto pluginLoaders = makePluginLoaders(c, *logs, log, shutdown, setLevel);
+  if (!pluginLoaders.pythonError.empty()) {
+    log->error("Python plugins are disabled: " + pluginLoaders.pythonError);
+  }
+  auto& host = pluginLoaders.host;
+  // In front of the others: a plugin configured with isolation = process runs in a worker process.
+  std::vector<plugins::PluginLoaderPtr> loaders;
+  loaders.push_back(makeProcessLoader(c, *logs, setLevel, [crashIsolated](const std::string& name) {
+    return crashIsolated->contains(name);
+  }));
+  for (auto& loader : pluginLoaders.loaders) {
+    loaders.push_back(std::move(loader));
   }
   plugins::PluginCatalog catalog(pluginPaths(c), std::move(loaders), host);
   CatalogSource source(catalog, emailAlerts ? &emailAlerts->recipients() : nullptr);
@@ -239,7 +224,18 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     }
     return std::nullopt;
   };
-  engine::Engine engine(engineOptions(c),
+  // After the loaders (the Python interpreter may install a fault handler of its own, which ours then
+  // calls) and before the lanes: from here a fatal signal in a callback is noted for the next start.
+  auto crashHandler = CrashHandler::install(crashNotePath(c));
+  if (!crashHandler) {
+    log->warning("A plugin that crashes the daemon will not be noted: " + crashHandler.error().message);
+  }
+  auto engineSettings = engineOptions(c);
+  for (const auto& name : crashIsolated->names()) {
+    auto& policy = engineSettings.policyOverrides.try_emplace(name, engineSettings.policy).first->second;
+    policy.inWorkerProcess = true;  // killed at its callback_timeout, never reported stuck
+  }
+  engine::Engine engine(std::move(engineSettings),
                         engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
                                            [&c, log, &shutdown]() -> shotgrid::EventReaderPtr {
                                              // The daemon's own reads end at a stop, answered or not.
@@ -290,6 +286,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
       }
       log->info("SIGUSR1: log files reopened.");
     }
+    engine.reportStuck();  // a callback in a lane's thread past its callback_timeout: one WARNING
     if (systemd.active()) {
       // The watchdog hears from this loop only while the engine answers for its fetcher and lanes.
       systemd.status(serviceStatusLine(engine.status()));

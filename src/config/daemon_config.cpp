@@ -36,11 +36,13 @@ void addReference(std::vector<KeyReference>& out, const std::string& section,
 std::vector<KeyReference> keyReference() {
   std::vector<KeyReference> out;
   addReference(out, "daemon", daemonKeys());
+  addReference(out, "daemon", isolationKeys());
   addReference(out, "shotgun", shotgunKeys());
   addReference(out, "plugins", pluginsKeys());
   addReference(out, "emails", emailsKeys());
   addReference(out, "admin", adminKeys());
   addReference(out, std::string(kPluginSectionPrefix) + "NAME", pluginOverrideKeys());
+  addReference(out, std::string(kPluginSectionPrefix) + "NAME", isolationKeys());
   return out;
 }
 

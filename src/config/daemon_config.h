@@ -22,6 +22,18 @@ struct RetrySettings {
   bool operator==(const RetrySettings&) const = default;
 };
 
+// Where a plugin's callbacks run: the daemon's own threads, or a worker process (`sgeventd worker`) that
+// may crash, hang or leak without touching the rest. [daemon] sets the defaults, [plugin:NAME] overrides.
+struct IsolationSettings {
+  bool process = false;     // `isolation`: thread (false) or process
+  std::string workerGroup;  // `worker_group`: plugins naming the same group share one worker; "": its own
+  std::optional<std::chrono::milliseconds> callbackTimeout;  // off when unset
+  std::optional<std::int64_t> memoryLimit;                   // `worker_memory_limit`, bytes
+  std::optional<std::int64_t> maxEvents;                     // `worker_max_events`: restart after so many
+  bool isolateOnCrash = false;  // `on_crash`: deactivate (false) or isolate a plugin that crashed the daemon
+  bool operator==(const IsolationSettings&) const = default;
+};
+
 struct EmailSettings {
   bool enabled = false;
   std::string server;
@@ -59,6 +71,8 @@ struct PluginOverrides {
   std::optional<RetrySettings> retry;
   std::optional<std::chrono::seconds> reactivateAfter;
   std::optional<bool> stopOnError;  // overrides every callback's registration value
+  // Set when the section has any isolation key; the keys it lacks keep the [daemon] values.
+  std::optional<IsolationSettings> isolation;
   bool operator==(const PluginOverrides&) const = default;
 };
 
@@ -96,6 +110,7 @@ struct DaemonConfig {
   // How far the fetcher reads ahead of the fastest plugin, in events (at least max_event_batch_size):
   // the shared window's read-ahead, not a per-plugin buffer.
   int queueSize = 1000;
+  IsolationSettings isolation;  // the default of every plugin; [plugin:NAME] overrides it
   std::chrono::milliseconds shutdownTimeout{30000};
 
   // [shotgun]

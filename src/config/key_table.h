@@ -167,6 +167,19 @@ class SectionReader {
     warnUnknown(names);
   }
 
+  // The same for a section read through two tables.
+  template <class A, class B>
+  void warnUnknownKeys(const std::vector<Key<A>>& first, const std::vector<Key<B>>& second) {
+    std::vector<std::string_view> names;
+    for (const auto& key : first) {
+      names.push_back(key.name);
+    }
+    for (const auto& key : second) {
+      names.push_back(key.name);
+    }
+    warnUnknown(names);
+  }
+
   KeyContext context(std::string_view key) const;
 
  private:

@@ -160,10 +160,11 @@ void loadDaemonSection(const SectionSource& source, DaemonConfig& c) {
     return;
   }
   in.readAll(daemonKeys(), c);
+  in.readAll(isolationKeys(), c.isolation);
   if (c.stateDatabase.empty() && !c.eventIdFile.empty()) {
     c.stateDatabase = (fs::path(c.eventIdFile).parent_path() / "sgeventd.sqlite").string();
   }
-  in.warnUnknownKeys(daemonKeys());
+  in.warnUnknownKeys(daemonKeys(), isolationKeys());
 }
 
 }  // namespace sgeventd::config

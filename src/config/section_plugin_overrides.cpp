@@ -59,7 +59,15 @@ void loadPluginOverrideSections(const SectionSource& source, DaemonConfig& c) {
     }
     PluginOverrides o;
     in.readAll(pluginOverrideKeys(), o);
-    in.warnUnknownKeys(pluginOverrideKeys());
+    for (const auto& key : isolationKeys()) {
+      if (in.has(key.name)) {
+        IsolationSettings isolation = c.isolation;  // the keys the section lacks keep the [daemon] values
+        in.readAll(isolationKeys(), isolation);
+        o.isolation = isolation;
+        break;
+      }
+    }
+    in.warnUnknownKeys(pluginOverrideKeys(), isolationKeys());
     c.pluginOverrides[name] = o;
   }
 }

@@ -25,6 +25,11 @@ void loadDaemonSection(const SectionSource& source, DaemonConfig& config);
 Parser retryOnParser();
 RetryOn retryOnOf(const Value& value);
 
+// The isolation keys, in [daemon] (every plugin's default) and [plugin:NAME] (one plugin's).
+const std::vector<Key<IsolationSettings>>& isolationKeys();
+// "2G", "512M", "64k" or plain bytes (powers of 1024), or the reason it is none of them.
+Expected<std::int64_t, std::string> parseByteSize(const std::string& text);
+
 // [shotgun]: required.
 const std::vector<Key<DaemonConfig>>& shotgunKeys();
 void loadShotgunSection(const SectionSource& source, DaemonConfig& config);

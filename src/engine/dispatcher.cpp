@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "engine/crash_note.h"
+
 namespace sgeventd::engine {
 namespace {
 
@@ -28,13 +30,30 @@ plugins::InvokeResult Dispatcher::invoke(Member& m, std::size_t callback, const 
   const auto& cb = m.plugin->callbacks()[callback];
   const auto start = context_.clock->now();
   if (context_.activity != nullptr) {
-    context_.activity->member.store(memberIndex, std::memory_order_relaxed);
-    context_.activity->sinceMicros.store(micros(start), std::memory_order_release);
+    context_.activity->begin(memberIndex, cb.name, event.id, micros(start));
   }
-  auto result = m.plugin->invoke(callback, event, plugins::Deadline{});
+  const auto& policy = m.failures.policy();
+  plugins::Deadline deadline;
+  if (policy.callbackTimeout) {
+    deadline = context_.clock->steadyNow() + *policy.callbackTimeout;
+  }
+  plugins::InvokeResult result;
+  {
+    // Should this call take the daemon down, the fatal-signal handler notes who did (crash_note.h).
+    const crash_note::InCallback inFlight(m.id, cb.name, event.id);
+    result = m.plugin->invoke(callback, event, deadline);
+  }
   const auto end = context_.clock->now();
   if (context_.activity != nullptr) {
-    context_.activity->sinceMicros.store(0, std::memory_order_release);
+    context_.activity->end();
+  }
+  if (policy.callbackTimeout && !policy.inWorkerProcess && end - start > *policy.callbackTimeout) {
+    // It was (or was about to be) reported stuck by Engine::reportStuck; this ends the report.
+    context_.engineLog->info(fmt::format(
+        "Plugin {}: callback {} returned on event {} after {:.1f} s, past its callback_timeout of "
+        "{} s; it is no longer stuck.",
+        m.id.name, cb.name, event.id, std::chrono::duration<double>(end - start).count(),
+        std::chrono::duration<double>(*policy.callbackTimeout).count()));
   }
   m.metrics.duration->observe(std::chrono::duration<double>(end - start).count());
   if (context_.timing) {

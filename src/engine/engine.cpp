@@ -324,7 +324,8 @@ Expected<void> Engine::control(const ControlRequest& request) {
       auto json = nlohmann::json::parse((*record)->eventJson, nullptr, false);
       auto event = json.is_discarded() ? Expected<core::Event>(fail("")) : shotgrid::eventFromJson(json);
       if (!event) {
-        return fail(fmt::format("failure record {} does not hold its event (recorded by an older sgeventd)",
+        return fail(fmt::format("failure record {} does not hold its event (a crash of the daemon, or "
+                                "recorded by an older sgeventd)",
                                 request.failureId),
                     static_cast<int>(ControlError::Conflict));
       }
@@ -349,7 +350,32 @@ EngineStatus Engine::status() const {
   }
   out.headCreatedAt = window_.headCreatedAt();
   out.plugins = board_.members();
+  const auto now = deps_.clock->now();
+  for (auto& m : out.plugins) {
+    m.stuck = m.inCallbackSince && m.stuckAfter && now - *m.inCallbackSince > *m.stuckAfter;
+  }
   return out;
+}
+
+void Engine::reportStuck() {
+  const auto stuck = board_.stuck(deps_.clock->now());
+  if (stuck.empty()) {
+    return;
+  }
+  std::lock_guard lock(stuckMutex_);
+  for (const auto& s : stuck) {
+    auto& warned = stuckWarned_[s.id.key()];
+    if (warned == s.eventId) {
+      continue;
+    }
+    warned = s.eventId;
+    log_->warning(fmt::format(
+        "Plugin {} is stuck: callback {} has been running on event {} for {:.1f} s, past its "
+        "callback_timeout of {} s. A callback in the daemon's own thread cannot be stopped safely, so the "
+        "plugin waits for it (with isolation = process it would be ended and retried).",
+        s.id.name, s.callback, s.eventId, std::chrono::duration<double>(s.running).count(),
+        std::chrono::duration<double>(s.timeout).count()));
+  }
 }
 
 }  // namespace sgeventd::engine

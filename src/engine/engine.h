@@ -104,7 +104,12 @@ class Engine {
   // Polls the site now (admin "poll now", webhooks).
   void pollNow();
 
+  // Each plugin's status; one in a lane's thread that runs a callback past its callback_timeout is `stuck`.
   EngineStatus status() const;
+  // Logs a WARNING, once per plugin and event, for a callback in a lane's thread past its
+  // callback_timeout: a thread cannot be stopped safely, so such a plugin is reported, not ended. Cheap
+  // when nothing is stuck; the daemon's main loop calls it a few times a second.
+  void reportStuck();
   // The first event id a plugin without a checkpoint starts after.
   std::int64_t head() const { return window_.head(); }
 
@@ -141,6 +146,8 @@ class Engine {
   std::map<std::string, Placement> placements_;           // plugin key -> its lane
   std::map<std::string, std::uint64_t> loggedLoadError_;  // key -> generation whose load error was logged
   std::chrono::steady_clock::time_point lastHeadSave_{};
+  std::mutex stuckMutex_;
+  std::map<std::string, std::int64_t> stuckWarned_;  // plugin key -> the event it was last reported stuck on
   bool started_ = false;
 };
 

@@ -24,6 +24,12 @@ struct FailurePolicy {
   RetryOn retryOn = RetryOn::Transient;
   std::chrono::seconds reactivateAfter{0};  // 0 = only a change on disk, SIGHUP or an operator reactivates
   std::optional<bool> stopOnError;          // overrides the callbacks' own registration value
+  // `callback_timeout`: each attempt's deadline. A worker process is killed past it (TimedOut); a plugin
+  // in the lane's thread cannot be, and is reported stuck.
+  std::optional<std::chrono::milliseconds> callbackTimeout;
+  // The plugin runs in a worker process (`isolation = process`, or moved there by `on_crash = isolate`);
+  // false: in the lane's own thread, where a callback past callbackTimeout is reported stuck.
+  bool inWorkerProcess = false;
 };
 
 struct FailureDecision {

@@ -57,6 +57,7 @@ void Lane::post(std::function<void()> update) {
     std::lock_guard lock(updatesMutex_);
     updates_.push_back(std::move(update));
   }
+  updatesPosted_.store(true, std::memory_order_release);
   waker_.poke();
 }
 
@@ -219,6 +220,7 @@ void Lane::applyUpdates() {
   {
     std::lock_guard lock(updatesMutex_);
     pending.swap(updates_);
+    updatesPosted_.store(false, std::memory_order_relaxed);
   }
   if (pending.empty()) {
     return;
@@ -364,16 +366,17 @@ bool Lane::processLate() {
     if (!m.receives() || m.progress.backlog().empty()) {
       continue;
     }
-    for (const auto& range : m.progress.backlog().ranges()) {
-      for (const auto& event : source_.late(range.first, range.last)) {
-        if (stopped() || !m.receives()) {
+    // One look across the whole backlog, not one per range: a re-check's events land in the window
+    // together, so the member meets them in id order whatever moment it looks.
+    const auto& ranges = m.progress.backlog().ranges();
+    for (const auto& event : source_.late(ranges.front().first, ranges.back().last)) {
+      if (stopped() || !m.receives()) {
+        return worked;
+      }
+      if (m.progress.isLate(event->id)) {
+        worked = true;
+        if (!deliver(i, event)) {
           return worked;
-        }
-        if (m.progress.isLate(event->id)) {
-          worked = true;
-          if (!deliver(i, event)) {
-            return worked;
-          }
         }
       }
     }
@@ -407,6 +410,9 @@ bool Lane::processNext() {
       }
     }
     publishStatus();
+    if (updatesPosted_.load(std::memory_order_acquire)) {
+      break;  // a reload or an operator's request applies between two events, not after the batch
+    }
   }
   checkpointer_.commit(members_, false);
   return !batch.events.empty();
@@ -470,6 +476,9 @@ void Lane::publishStatus() {
                       m->receives() && m->plugin != nullptr, m->state, m->reason, m->reloadError,
                       m->processed, m->failedAttempts, m->retries, m->skipped, m->lastEventId,
                       m->lastEventCreatedAt, m->lastError, std::nullopt});
+    if (!m->failures.policy().inWorkerProcess) {
+      status.back().stuckAfter = m->failures.policy().callbackTimeout;
+    }
     m->metrics.lagEvents->set(static_cast<double>(std::max<std::int64_t>(0, head - m->progress.cursor())));
     if (headCreatedAt && m->lastEventCreatedAt) {
       m->metrics.lagSeconds->set(

@@ -128,6 +128,7 @@ class Lane {
 
   std::mutex updatesMutex_;
   std::vector<std::function<void()>> updates_;
+  std::atomic<bool> updatesPosted_{false};  // read between the events of a batch without the lock
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> finished_{false};

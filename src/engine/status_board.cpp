@@ -40,10 +40,38 @@ std::vector<MemberStatus> StatusBoard::members() const {
     if (entry.activity == nullptr) {
       continue;
     }
+    std::lock_guard activity(entry.activity->mutex);
     const auto since = entry.activity->sinceMicros.load(std::memory_order_acquire);
     const auto member = entry.activity->member.load(std::memory_order_relaxed);
     if (since != 0 && member < entry.members.size()) {
-      out[first + member].inCallbackSince = core::TimePoint(std::chrono::microseconds(since));
+      auto& m = out[first + member];
+      m.inCallbackSince = core::TimePoint(std::chrono::microseconds(since));
+      m.inCallback = entry.activity->callback;
+      m.inCallbackEvent = entry.activity->eventId;
+    }
+  }
+  return out;
+}
+
+std::vector<StuckCallback> StatusBoard::stuck(core::TimePoint now) const {
+  std::vector<StuckCallback> out;
+  const auto nowMicros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  std::lock_guard lock(mutex_);
+  for (const auto& [lane, entry] : lanes_) {
+    if (entry.activity == nullptr) {
+      continue;
+    }
+    std::lock_guard activity(entry.activity->mutex);
+    const auto since = entry.activity->sinceMicros.load(std::memory_order_acquire);
+    const auto member = entry.activity->member.load(std::memory_order_relaxed);
+    if (since == 0 || member >= entry.members.size() || !entry.members[member].stuckAfter) {
+      continue;
+    }
+    const std::chrono::milliseconds running((nowMicros - since) / 1000);
+    if (running > *entry.members[member].stuckAfter) {
+      out.push_back({entry.members[member].id, entry.activity->callback, entry.activity->eventId, running,
+                     *entry.members[member].stuckAfter});
     }
   }
   return out;

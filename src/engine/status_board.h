@@ -43,13 +43,42 @@ struct MemberStatus {
   std::optional<core::TimePoint> lastEventCreatedAt;
   std::string lastError;
   std::optional<core::TimePoint> inCallbackSince;  // set while a callback runs
+  std::string inCallback;                          // that callback's name
+  std::int64_t inCallbackEvent = 0;                // and its event
+  // `callback_timeout` of a plugin in the lane's own thread (a worker process is killed at it instead):
+  // past it the callback is reported stuck, since a thread cannot be stopped safely.
+  std::optional<std::chrono::milliseconds> stuckAfter;
+  bool stuck = false;  // in a callback for longer than stuckAfter (set by Engine::status())
 };
 
 // The callback currently running in a lane, for status and stuck detection: written by the lane around
-// each call (two relaxed stores), read by whoever asks for the status.
+// each call, read by whoever asks for the status. Its mutex is taken by the lane twice per callback and
+// by readers a few times a second, so it is practically never contended (no system call).
 struct LaneActivity {
   std::atomic<std::int64_t> sinceMicros{0};  // system time it started; 0 = none
   std::atomic<std::size_t> member{0};        // index into the lane's published members
+  mutable std::mutex mutex;                  // for the two below, and for starting a call
+  std::string callback;                      // the running callback's name
+  std::int64_t eventId = 0;                  // and its event
+
+  void begin(std::size_t memberIndex, const std::string& callbackName, std::int64_t event,
+             std::int64_t startMicros) {
+    std::lock_guard lock(mutex);
+    callback.assign(callbackName);  // reuses its buffer: no allocation once warm
+    eventId = event;
+    member.store(memberIndex, std::memory_order_relaxed);
+    sinceMicros.store(startMicros, std::memory_order_release);
+  }
+  void end() { sinceMicros.store(0, std::memory_order_release); }
+};
+
+// A callback in a lane's thread past its plugin's callback_timeout.
+struct StuckCallback {
+  plugins::PluginId id;
+  std::string callback;
+  std::int64_t eventId = 0;
+  std::chrono::milliseconds running{0};
+  std::chrono::milliseconds timeout{0};
 };
 
 // Lowest and highest cursor over the members that receive events (`any` false when none does).
@@ -66,6 +95,9 @@ class StatusBoard {
                const LaneActivity* activity = nullptr);
   void remove(const std::string& lane);
   std::vector<MemberStatus> members() const;
+  // The callbacks running past their stuckAfter at `now`; allocates nothing when there are none, so the
+  // daemon's main loop can ask several times a second.
+  std::vector<StuckCallback> stuck(core::TimePoint now) const;
   LanePositions positions() const;
 
  private:

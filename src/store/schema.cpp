@@ -63,8 +63,33 @@ ALTER TABLE plugin_status ADD COLUMN resume_event INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE plugin_status ADD COLUMN resume_callback TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 3: crash loops in thread mode. A plugin that crashed the daemon is counted across restarts
+// (one row per plugin: the event it crashed on and how often in a row), and one moved to a worker process
+// for it (on_crash = isolate) stays there while its file is unchanged.
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE crash_counts (
+  collection TEXT NOT NULL,
+  plugin TEXT NOT NULL,
+  event_id INTEGER NOT NULL,
+  callback TEXT NOT NULL,
+  crashes INTEGER NOT NULL,
+  signal INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (collection, plugin)
+) WITHOUT ROWID;
+CREATE TABLE crash_isolation (
+  collection TEXT NOT NULL,
+  plugin TEXT NOT NULL,
+  path TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  PRIMARY KEY (collection, plugin)
+) WITHOUT ROWID;
+)sql";
+
 // migrations[i] moves the schema from version i to i + 1.
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2};
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kVersion1, kVersion2, kVersion3};
 
 }  // namespace
 

@@ -6,7 +6,7 @@
 
 namespace sgeventd::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 Expected<int> schemaVersion(const Connection& db);
 

@@ -520,6 +520,144 @@ Expected<std::optional<std::int64_t>> SqliteStateStore::head() {
   return *row ? std::optional<std::int64_t>(statement->int64(0)) : std::nullopt;
 }
 
+Expected<CrashCount> SqliteStateStore::countCrash(const CrashCount& crash) {
+  SGEVENTD_TRY(writable());
+  std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
+  // One statement: a crash on the event of the last one adds to it, a crash on another event starts anew.
+  auto statement = db_.prepare(
+      "INSERT INTO crash_counts (collection, plugin, event_id, callback, crashes, signal, at) "
+      "VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6) "
+      "ON CONFLICT (collection, plugin) DO UPDATE SET "
+      "crashes = CASE WHEN event_id = excluded.event_id THEN crashes + 1 ELSE 1 END, "
+      "event_id = excluded.event_id, callback = excluded.callback, signal = excluded.signal, "
+      "at = excluded.at RETURNING crashes");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, crash.collection)
+      .bind(2, crash.plugin)
+      .bind(3, crash.eventId)
+      .bind(4, crash.callback)
+      .bind(5, static_cast<std::int64_t>(crash.signal))
+      .bind(6, toMicros(crash.at));
+  auto row = statement->step();
+  if (!row || !*row) {
+    return tl::unexpected(
+        withContext(row ? Error{"no row came back"} : row.error(), "cannot count a crash in " + path_));
+  }
+  CrashCount counted = crash;
+  counted.crashes = static_cast<int>(statement->int64(0));
+  auto finished = statement->step();  // runs the statement to its end, which commits it
+  if (!finished) {
+    return tl::unexpected(withContext(finished.error(), "cannot count a crash in " + path_));
+  }
+  return counted;
+}
+
+Expected<std::vector<CrashCount>> SqliteStateStore::crashCounts() {
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare(
+      "SELECT collection, plugin, event_id, callback, crashes, signal, at FROM crash_counts "
+      "ORDER BY collection, plugin");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  std::vector<CrashCount> out;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return tl::unexpected(withContext(row.error(), "cannot read crash counts from " + path_));
+    }
+    if (!*row) {
+      return out;
+    }
+    out.push_back(CrashCount{statement->text(0), statement->text(1), statement->int64(2), statement->text(3),
+                             static_cast<int>(statement->int64(4)), static_cast<int>(statement->int64(5)),
+                             fromMicros(statement->int64(6))});
+  }
+}
+
+Expected<void> SqliteStateStore::clearCrashCount(const std::string& collection, const std::string& plugin) {
+  SGEVENTD_TRY(writable());
+  std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
+  auto statement = db_.prepare("DELETE FROM crash_counts WHERE collection = ?1 AND plugin = ?2");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, collection).bind(2, plugin);
+  auto written = statement->run();
+  if (!written) {
+    return tl::unexpected(withContext(written.error(), "cannot clear a crash count in " + path_));
+  }
+  return {};
+}
+
+Expected<void> SqliteStateStore::setCrashIsolation(const CrashIsolation& isolation) {
+  SGEVENTD_TRY(writable());
+  std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
+  auto statement = db_.prepare(
+      "INSERT INTO crash_isolation (collection, plugin, path, signature, reason, since) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT (collection, plugin) DO UPDATE SET path = excluded.path, signature = excluded.signature, "
+      "reason = excluded.reason, since = excluded.since");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, isolation.collection)
+      .bind(2, isolation.plugin)
+      .bind(3, isolation.path)
+      .bind(4, isolation.signature)
+      .bind(5, isolation.reason)
+      .bind(6, toMicros(isolation.since));
+  auto written = statement->run();
+  if (!written) {
+    return tl::unexpected(withContext(written.error(), "cannot write a crash isolation to " + path_));
+  }
+  return {};
+}
+
+Expected<std::vector<CrashIsolation>> SqliteStateStore::crashIsolations() {
+  std::lock_guard dbLock(dbMutex_);
+  auto statement = db_.prepare(
+      "SELECT collection, plugin, path, signature, reason, since FROM crash_isolation "
+      "ORDER BY collection, plugin");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  std::vector<CrashIsolation> out;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return tl::unexpected(withContext(row.error(), "cannot read crash isolation from " + path_));
+    }
+    if (!*row) {
+      return out;
+    }
+    out.push_back(CrashIsolation{statement->text(0), statement->text(1), statement->text(2),
+                                 statement->text(3), statement->text(4), fromMicros(statement->int64(5))});
+  }
+}
+
+Expected<void> SqliteStateStore::clearCrashIsolation(const std::string& collection,
+                                                     const std::string& plugin) {
+  SGEVENTD_TRY(writable());
+  std::lock_guard dbLock(dbMutex_);
+  keepIdentity();
+  auto statement = db_.prepare("DELETE FROM crash_isolation WHERE collection = ?1 AND plugin = ?2");
+  if (!statement) {
+    return tl::unexpected(statement.error());
+  }
+  statement->bind(1, collection).bind(2, plugin);
+  auto written = statement->run();
+  if (!written) {
+    return tl::unexpected(withContext(written.error(), "cannot clear a crash isolation in " + path_));
+  }
+  return {};
+}
+
 Expected<std::optional<std::string>> SqliteStateStore::meta(const std::string& key) {
   std::lock_guard dbLock(dbMutex_);
   auto statement = db_.prepare("SELECT value FROM meta WHERE key = ?1");

@@ -38,6 +38,13 @@ class SqliteStateStore final : public StateStore {
   Expected<void> setHead(std::int64_t head) override;
   Expected<std::optional<std::int64_t>> head() override;
 
+  Expected<CrashCount> countCrash(const CrashCount& crash) override;
+  Expected<std::vector<CrashCount>> crashCounts() override;
+  Expected<void> clearCrashCount(const std::string& collection, const std::string& plugin) override;
+  Expected<void> setCrashIsolation(const CrashIsolation& isolation) override;
+  Expected<std::vector<CrashIsolation>> crashIsolations() override;
+  Expected<void> clearCrashIsolation(const std::string& collection, const std::string& plugin) override;
+
   Expected<std::optional<std::string>> meta(const std::string& key) override;
   Expected<void> setMeta(const std::string& key, const std::string& value) override;
 

@@ -66,6 +66,32 @@ struct PluginStatus {
   std::string resumeCallback;
 };
 
+// A plugin in the daemon's own threads that took the daemon down in a callback (a fatal signal noted by
+// the crash handler, engine/crash_note.h), counted across restarts: the event it crashed on and how many
+// times in a row. It is forgotten once the plugin is past that event, deactivated or isolated.
+struct CrashCount {
+  std::string collection;
+  std::string plugin;
+  std::int64_t eventId = 0;
+  std::string callback;
+  int crashes = 0;
+  int signal = 0;
+  TimePoint at{};
+  bool operator==(const CrashCount&) const = default;
+};
+
+// A plugin moved to a worker process after crashing the daemon (`on_crash = isolate`). It stays there as
+// long as its file is the one that crashed: `signature` describes that file (size, mtime, inode).
+struct CrashIsolation {
+  std::string collection;
+  std::string plugin;
+  std::string path;
+  std::string signature;
+  std::string reason;
+  TimePoint since{};
+  bool operator==(const CrashIsolation&) const = default;
+};
+
 enum class OpenMode {
   Daemon,    // read-write, takes the exclusive daemon lock; a second daemon gets a clear error
   ReadOnly,  // `sgeventd state show` while a daemon runs
@@ -118,6 +144,30 @@ class StateStore {
 
   virtual Expected<void> setHead(std::int64_t head) = 0;
   virtual Expected<std::optional<std::int64_t>> head() = 0;
+
+  // Counts one more crash of `crash.plugin` on `crash.eventId` (`crash.crashes` is ignored): one more than
+  // before when its last counted crash was on the same event, else 1. Returns the record as stored.
+  // The SQLite store keeps these; a store without them (a test fake) fails.
+  virtual Expected<CrashCount> countCrash(const CrashCount& crash) {
+    (void)crash;
+    return fail("this state store keeps no crash counts");
+  }
+  virtual Expected<std::vector<CrashCount>> crashCounts() { return std::vector<CrashCount>{}; }
+  virtual Expected<void> clearCrashCount(const std::string& collection, const std::string& plugin) {
+    (void)collection;
+    (void)plugin;
+    return {};
+  }
+  virtual Expected<void> setCrashIsolation(const CrashIsolation& isolation) {
+    (void)isolation;
+    return fail("this state store keeps no crash isolation");
+  }
+  virtual Expected<std::vector<CrashIsolation>> crashIsolations() { return std::vector<CrashIsolation>{}; }
+  virtual Expected<void> clearCrashIsolation(const std::string& collection, const std::string& plugin) {
+    (void)collection;
+    (void)plugin;
+    return {};
+  }
 
   // A flag the legacy-state importer sets once: "imported <eventIdFile> at <time>".
   virtual Expected<std::optional<std::string>> meta(const std::string& key) = 0;

@@ -48,6 +48,31 @@ TEST(AdminReadiness, StoppingIsNotReady) {
   EXPECT_EQ(r.reason, "the daemon is stopping");
 }
 
+TEST(AdminReadiness, AThreadModePluginIsStuckPastItsOwnCallbackTimeoutWhenThatIsLower) {
+  sgeventd::engine::EngineStatus s;
+  const auto now = std::chrono::system_clock::now();
+  s.fetcher.lastContact = now;
+  auto& p = s.plugins.emplace_back();
+  p.id.name = "sleeper";
+  p.active = true;
+  p.inCallbackSince = now - 5s;
+  p.inCallback = "onEvent";
+  p.inCallbackEvent = 42;
+  EXPECT_TRUE(sgeventd::admin::evaluateReadiness(s, now, {}, false).ready) << "stuck_after is 300 s";
+  p.stuckAfter = 10s;
+  EXPECT_TRUE(sgeventd::admin::evaluateReadiness(s, now, {}, false).ready);
+  p.stuckAfter = 2s;
+  const auto r = sgeventd::admin::evaluateReadiness(s, now, {}, false);
+  EXPECT_FALSE(r.ready);
+  EXPECT_EQ(
+      r.reason,
+      "plugin sleeper is stuck: callback onEvent has been running on event 42 for 5 s (its callback_timeout "
+      "is 2 s)");
+  // stuck_after lower than the plugin's own limit wins, with its own words.
+  const auto lower = sgeventd::admin::evaluateReadiness(s, now, {5000ms, 1s}, false);
+  EXPECT_NE(lower.reason.find("stuck_after is 1 s"), std::string::npos) << lower.reason;
+}
+
 namespace {
 
 struct ConfigFixture {

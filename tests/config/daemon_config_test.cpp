@@ -351,6 +351,7 @@ TEST(DaemonConfigKeyTable, DocumentedDefaultsAreTheDefaults) {
   check(pluginsKeys(), DaemonConfig{}, "plugins");
   check(emailsKeys(), EmailSettings{}, "emails");
   check(pluginOverrideKeys(), PluginOverrides{}, "plugin:NAME");
+  check(isolationKeys(), IsolationSettings{}, "isolation");
   EXPECT_TRUE(report.errors.empty());
   EXPECT_TRUE(report.warnings.empty());
 }
@@ -577,4 +578,50 @@ TEST(DaemonConfigErrors, LoggingLevelOutsideZeroToFiftyListsTheLevels) {
 }
 
 }  // namespace
+// The isolation keys: [daemon] gives every plugin's default, [plugin:NAME] overrides key by key.
+TEST(DaemonConfigIsolation, DaemonDefaultsAndPluginOverrides) {
+  Fixture f;
+  const ConfigReport report =
+      f.check(minimal("isolation: process\nworker_memory_limit: 1G\ncallback_timeout: 2.5\n",
+                      "[plugin:a]\nworker_group: small\nworker_max_events: 1000\n"
+                      "[plugin:b]\nisolation: thread\non_crash: isolate\ncallback_timeout: 0\n"
+                      "[plugin:c]\nstop_on_error: false\n"));
+  ASSERT_TRUE(report.errors.empty()) << report.errors.front().describe();
+  EXPECT_TRUE(report.warnings.empty()) << report.warnings.front().describe();
+  const auto& c = *report.config;
+  EXPECT_TRUE(c.isolation.process);
+  EXPECT_EQ(c.isolation.memoryLimit, std::int64_t{1} << 30);
+  EXPECT_EQ(c.isolation.callbackTimeout, std::chrono::milliseconds(2500));
+  const auto& a = *c.pluginOverrides.at("a").isolation;
+  EXPECT_TRUE(a.process);  // from [daemon]
+  EXPECT_EQ(a.workerGroup, "small");
+  EXPECT_EQ(a.maxEvents, 1000);
+  EXPECT_EQ(a.memoryLimit, std::int64_t{1} << 30);
+  const auto& b = *c.pluginOverrides.at("b").isolation;
+  EXPECT_FALSE(b.process);
+  EXPECT_TRUE(b.isolateOnCrash);
+  EXPECT_FALSE(b.callbackTimeout) << "0 turns the [daemon] timeout off for this plugin";
+  EXPECT_FALSE(c.pluginOverrides.at("c").isolation) << "a section without isolation keys keeps [daemon]'s";
+}
+
+TEST(DaemonConfigIsolation, BadValuesNameTheLine) {
+  Fixture f;
+  EXPECT_EQ(
+      f.errors(minimal("worker_memory_limit: lots\n")),
+      std::vector<std::string>{":10: worker_memory_limit: \"lots\" is not a size (write bytes, or a number "
+                               "followed by K, M or G)"});
+  EXPECT_EQ(
+      f.errors(minimal("worker_memory_limit: 64M\n")),
+      std::vector<std::string>{":10: worker_memory_limit: \"64M\" is below the floor of 128M (an idle worker "
+                               "maps about 60M)"});
+  EXPECT_EQ(f.errors(minimal("", "[plugin:a]\nisolation: container\n")).size(), 1u);
+  EXPECT_EQ(f.errors(minimal("worker_memory_limit: 99999999999999999G\n")).size(), 1u);
+  EXPECT_EQ(parseByteSize("512k").value_or(0), 512 * 1024);
+  EXPECT_EQ(parseByteSize("2G").value_or(0), std::int64_t{2} << 30);
+  EXPECT_EQ(parseByteSize("1048576").value_or(0), 1048576);
+  EXPECT_FALSE(parseByteSize("2 G"));
+  EXPECT_FALSE(parseByteSize("G"));
+  EXPECT_FALSE(parseByteSize("-1"));
+}
+
 }  // namespace sgeventd::config
