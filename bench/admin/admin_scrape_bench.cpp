@@ -1,7 +1,9 @@
-// The lanes' rate with and without clients hammering the admin server: a catch-up of EVENTS events with
-// a no-op native plugin against `sgeventd sim` in another process, first with the admin server idle, then
-// with SCRAPERS clients fetching /metrics and /api/v1/status back to back (half each, a new connection per
-// request). The rate is the events the lane finished while the scrapers ran (from the moment they all
+// The lanes' rate with and without clients scraping the admin server: a catch-up of EVENTS events with
+// a no-op native plugin against `sgeventd sim` in another process, with the admin server idle, then with
+// SCRAPERS clients fetching /metrics and /api/v1/status (half each) every 100 ms (40 requests a second
+// with 4 clients: far more than Prometheus and a few open status pages ask), then back to back (what one
+// request costs the lanes on this machine), then idle again (the noise between two runs of the same
+// thing). The rate is the events the lane finished while the scrapers ran (from the moment they all
 // started to the end of the log) over that time, so the engine's start-up counts in neither. Prints both
 // rates and their ratio (1.0: the scrapes cost the lanes nothing). Same run, same machine: the first run
 // is the baseline.
@@ -75,7 +77,8 @@ int main(int argc, char** argv) {
     long failedScrapes = 0;   // no answer, or not 200
     double rate() const { return static_cast<double>(events) / seconds; }
   };
-  auto catchUp = [&](const std::string& name, int clients) -> std::optional<Run> {
+  auto catchUp = [&](const std::string& name, int clients,
+                     std::chrono::milliseconds pause) -> std::optional<Run> {
     const fs::path stateDir = dir / name;
     fs::create_directories(stateDir);
     auto store = store::StateStore::open((stateDir / "state.sqlite").string(), store::OpenMode::Daemon,
@@ -133,6 +136,9 @@ int main(int argc, char** argv) {
         while (!stop) {
           auto r = c.Get(i % 2 == 0 ? "/metrics" : "/api/v1/status");
           ++(r && r->status == 200 ? scrapes : failedScrapes);
+          if (pause.count() > 0) {
+            std::this_thread::sleep_for(pause);
+          }
         }
       });
     }
@@ -173,31 +179,45 @@ int main(int argc, char** argv) {
     return run;
   };
 
-  const auto idle = catchUp("idle", 0);
-  const auto busy = catchUp("scraped", scrapers);
+  const auto idle = catchUp("idle", 0, 0ms);
+  const auto paced = catchUp("paced", scrapers, 100ms);
+  const auto busy = catchUp("scraped", scrapers, 0ms);
+  const auto idleAgain = catchUp("idle-again", 0, 0ms);
   fs::remove_all(dir);
-  if (!idle || !busy) {
+  if (!idle || !paced || !busy || !idleAgain) {
     return 1;
   }
   // A run that measured nothing (the lane was done before it started, or no scrape was answered) is no
   // figure at all.
-  if (idle->events < last / 2 || busy->events < last / 2 || busy->scrapes == 0) {
-    std::cerr << "nothing measured: the idle run saw " << idle->events << " events, the scraped run "
-              << busy->events << " events and " << busy->scrapes << " scrapes\n";
+  for (const auto* r : {&*idle, &*paced, &*busy, &*idleAgain}) {
+    if (r->events < last / 2) {
+      std::cerr << "nothing measured: a run saw " << r->events << " events\n";
+      return 1;
+    }
+  }
+  if (paced->scrapes == 0 || busy->scrapes == 0) {
+    std::cerr << "nothing measured: no scrape was answered\n";
     return 1;
   }
+  const double baseline = (idle->rate() + idleAgain->rate()) / 2;
   auto label = [](std::string text) {
-    text.resize(std::max<std::size_t>(text.size() + 1, 32), ' ');
+    text.resize(std::max<std::size_t>(text.size() + 1, 36), ' ');
     return text;
   };
-  std::cout << std::fixed << std::setprecision(2) << label("events") << last << "\n"
-            << label("lanes, admin server idle") << static_cast<long>(idle->rate()) << " events/s ("
-            << idle->events << " in " << idle->seconds << " s)\n"
-            << label("lanes, " + std::to_string(scrapers) + " clients scraping")
-            << static_cast<long>(busy->rate()) << " events/s (" << busy->events << " in " << busy->seconds
-            << " s; " << busy->scrapes << " scrapes, "
-            << static_cast<long>(static_cast<double>(busy->scrapes) / busy->seconds) << "/s, "
-            << busy->failedScrapes << " failed)\n"
-            << label("ratio scraped / idle") << busy->rate() / idle->rate() << "\n";
+  auto line = [&](const std::string& what, const Run& r) {
+    std::cout << label(what) << static_cast<long>(r.rate()) << " events/s (" << r.events << " in "
+              << r.seconds << " s";
+    if (r.scrapes + r.failedScrapes > 0) {
+      std::cout << "; " << r.scrapes << " scrapes, "
+                << static_cast<long>(static_cast<double>(r.scrapes) / r.seconds) << "/s, " << r.failedScrapes
+                << " failed";
+    }
+    std::cout << "); " << r.rate() / baseline << " of idle\n";
+  };
+  std::cout << std::fixed << std::setprecision(2) << label("events") << last << "\n";
+  line("lanes, admin server idle", *idle);
+  line("lanes, " + std::to_string(scrapers) + " clients every 100 ms", *paced);
+  line("lanes, " + std::to_string(scrapers) + " clients back to back", *busy);
+  line("lanes, admin server idle again", *idleAgain);
   return 0;
 }

@@ -110,9 +110,15 @@ TEST(CrashNote, AThreadHasARecordOnlyWhileInACallbackAndOnlyWhenArmed) {
   return overflow(depth + 1) + static_cast<std::size_t>(pad[0]);
 }
 
-// Killed by `sig`, or (under AddressSanitizer, which reports the signal itself) exited with an error.
+// Killed by `sig`, or under AddressSanitizer (which reports the signal itself, then exits with an error
+// or, with abort_on_error, aborts) by either.
 auto diedOf(int sig) {
   return [sig](int status) {
+#if defined(__SANITIZE_ADDRESS__)
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) {
+      return true;
+    }
+#endif
     return WIFSIGNALED(status) ? WTERMSIG(status) == sig : WIFEXITED(status) && WEXITSTATUS(status) != 0;
   };
 }
