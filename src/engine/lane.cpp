@@ -399,23 +399,55 @@ bool Lane::processNext() {
     pause(std::chrono::seconds(1));
     return false;
   }
+  offerBatch(batch.events);
   for (const auto& event : batch.events) {
-    for (std::size_t i = 0; i < members_.size(); ++i) {
+    // A stop, a reload or an operator's request applies between two events, not after the batch; once
+    // what a worker process ran ahead has been taken, so nothing that ran is forgotten.
+    if ((stopped() || updatesPosted_.load(std::memory_order_acquire)) && !finishRunAhead()) {
       if (stopped()) {
         return true;
       }
+      break;
+    }
+    for (std::size_t i = 0; i < members_.size(); ++i) {
       Member& m = *members_[i];
       if (m.receives() && m.plugin && m.progress.wants(event->id) && !deliver(i, event)) {
         return true;
       }
     }
     publishStatus();
-    if (updatesPosted_.load(std::memory_order_acquire)) {
-      break;  // a reload or an operator's request applies between two events, not after the batch
-    }
   }
   checkpointer_.commit(members_, false);
   return !batch.events.empty();
+}
+
+void Lane::offerBatch(const std::vector<core::EventPtr>& events) {
+  for (auto& m : members_) {
+    // A pending retry or a resume point starts inside an event: that one goes callback by callback.
+    if (!m->receives() || !m->plugin || m->retry || m->resume.eventId != 0) {
+      continue;
+    }
+    std::vector<core::EventPtr> wanted;
+    for (const auto& e : events) {
+      if (m->progress.wants(e->id)) {
+        wanted.push_back(e);
+      }
+    }
+    if (!wanted.empty()) {
+      m->plugin->offer(wanted);
+    }
+  }
+}
+
+bool Lane::finishRunAhead() {
+  bool owed = false;
+  for (auto& m : members_) {
+    if (m->plugin) {
+      m->plugin->withdrawOffer();
+      owed = owed || (m->receives() && m->plugin->ranAhead());
+    }
+  }
+  return owed;
 }
 
 Lane::StepResult Lane::step() {

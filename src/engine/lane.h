@@ -102,6 +102,10 @@ class Lane {
   bool pause(std::chrono::milliseconds d);
   Member* find(const std::string& key);
   void applyUpdates();
+  // Run-ahead for plugins in worker processes (Plugin::offer): the batch offered to each member, and
+  // at a stop or a request, no more of it; true while a member still owes results of what ran.
+  void offerBatch(const std::vector<core::EventPtr>& events);
+  bool finishRunAhead();
   void reactivateDue();
   bool retryDue(StepResult& result);
   bool settleBacklogs();

@@ -98,6 +98,17 @@ class Plugin {
   virtual InvokeResult invoke(std::size_t index, const core::Event& event, Deadline deadline) = 0;
   // The last setEmails(...) of registerCallbacks; nullopt when it was never called.
   virtual std::optional<EmailSetting> emails() const { return std::nullopt; }
+
+  // Run-ahead, for plugins in another process, where a round trip per callback costs more than most
+  // callbacks: the lane offers the events it is about to dispatch to this plugin, in order. The plugin
+  // may run them ahead (every callback in registration order with matchEvents, stopping at the first
+  // attempt that does not succeed); invoke() then answers from what ran. Others ignore it.
+  virtual void offer(const std::vector<core::EventPtr>& upcoming) { (void)upcoming; }
+  // Nothing more is to run ahead (an operator's request or a stop waits for the lane).
+  virtual void withdrawOffer() {}
+  // Offered events are running or ran and their results were not all asked for: the lane keeps
+  // dispatching them before it applies a request or stops, so nothing that ran is forgotten.
+  virtual bool ranAhead() const { return false; }
 };
 using PluginPtr = std::shared_ptr<Plugin>;
 

@@ -1,7 +1,10 @@
 #pragma once
 // A plugin version that runs in a worker process: the engine sees a Plugin like any other; invoke()
 // crosses the socket, and a worker's death or a deadline shows as a Crashed or TimedOut result.
+#include <deque>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "plugins/plugin.h"
 #include "worker/worker_process.h"
@@ -19,13 +22,29 @@ class ProcessPlugin final : public plugins::Plugin {
   plugins::InvokeResult invoke(std::size_t index, const core::Event& event,
                                plugins::Deadline deadline) override;
   std::optional<plugins::EmailSetting> emails() const override { return version_.emails; }
+  void offer(const std::vector<core::EventPtr>& upcoming) override;
+  void withdrawOffer() override;
+  bool ranAhead() const override;
 
   const std::shared_ptr<WorkerProcess>& worker() const { return worker_; }
 
  private:
+  // A run's worth of events: a round trip per this many events, and at most this many run ahead of
+  // what the lane committed (the events in flight at a daemon crash).
+  static constexpr std::size_t kRunLength = 64;
+
+  void sendRun();
+  void endRun();
+
   plugins::PluginId id_;
   std::shared_ptr<WorkerProcess> worker_;
   LoadedVersion version_;
+  // Touched by the lane's thread only.
+  std::deque<core::EventPtr> offered_;            // offered, not sent yet
+  std::int64_t lastSent_ = 0;                     // the newest event id sent in a run
+  std::uint64_t run_ = 0;                         // the run whose results invoke() takes; 0: none
+  std::optional<WorkerProcess::RunItem> peeked_;  // a result ahead of what the lane asked for
+  bool cancelled_ = false;                        // the run was asked to stop
 };
 
 }  // namespace sgeventd::worker

@@ -90,10 +90,30 @@ struct Encoder {
     out += "]}";
     return out;
   }
+  std::string operator()(const Run& m) const {
+    std::string out = Json{{"op", "run"}, {"request", m.request}, {"handle", m.handle}}.dump();
+    out.pop_back();
+    out += ",\"events\":[";
+    for (std::size_t i = 0; i < m.events.size(); ++i) {
+      if (i > 0) {
+        out += ',';
+      }
+      out += m.events[i]->json;
+    }
+    out += "]}";
+    return out;
+  }
+  std::string operator()(const Cancel& m) const {
+    return Json{{"op", "cancel"}, {"request", m.request}}.dump();
+  }
+  std::string operator()(const RunEnd& m) const {
+    return Json{{"op", "run_end"}, {"request", m.request}, {"completed", m.completed}}.dump();
+  }
   std::string operator()(const Result& m) const {
     return Json{{"op", "result"},
                 {"request", m.request},
                 {"event", m.eventId},
+                {"callback", m.callback},
                 {"status", plugins::invokeStatusName(m.result.status)},
                 {"message", m.result.message},
                 {"last", m.last}}
@@ -203,6 +223,32 @@ Expected<Message> decodeObject(Json& j) {
     SGEVENTD_FIELD(message, std::string, j, "message");
     return LoadFailed{handle, kind, message};
   }
+  if (op == "run") {
+    SGEVENTD_FIELD(request, std::uint64_t, j, "request");
+    SGEVENTD_FIELD(handle, std::uint64_t, j, "handle");
+    auto events = j.find("events");
+    if (events == j.end() || !events->is_array()) {
+      return fail("a worker run has no \"events\" list");
+    }
+    Run out{request, handle, {}};
+    for (auto& record : *events) {
+      auto event = shotgrid::eventFromRecord(std::move(record));
+      if (!event) {
+        return unexpected(event.error());
+      }
+      out.events.push_back(std::make_shared<const core::Event>(std::move(*event)));
+    }
+    return out;
+  }
+  if (op == "cancel") {
+    SGEVENTD_FIELD(request, std::uint64_t, j, "request");
+    return Cancel{request};
+  }
+  if (op == "run_end") {
+    SGEVENTD_FIELD(request, std::uint64_t, j, "request");
+    SGEVENTD_FIELD(completed, bool, j, "completed");
+    return RunEnd{request, completed};
+  }
   if (op == "invoke") {
     SGEVENTD_FIELD(request, std::uint64_t, j, "request");
     SGEVENTD_FIELD(handle, std::uint64_t, j, "handle");
@@ -227,11 +273,12 @@ Expected<Message> decodeObject(Json& j) {
     SGEVENTD_FIELD(status, std::string, j, "status");
     SGEVENTD_FIELD(message, std::string, j, "message");
     SGEVENTD_FIELD(last, bool, j, "last");
+    SGEVENTD_FIELD(callback, std::size_t, j, "callback");
     auto s = statusOf(status);
     if (!s) {
       return unexpected(s.error());
     }
-    return Result{request, eventId, plugins::InvokeResult{*s, message}, last};
+    return Result{request, eventId, plugins::InvokeResult{*s, message}, last, callback};
   }
   if (op == "unload") {
     SGEVENTD_FIELD(handle, std::uint64_t, j, "handle");

@@ -51,7 +51,26 @@ struct Result {
   std::uint64_t request = 0;
   std::int64_t eventId = 0;
   plugins::InvokeResult result;
-  bool last = true;  // no more results come for this request
+  bool last = true;          // no more results come for this request
+  std::size_t callback = 0;  // which callback ran (for a Run)
+};
+// daemon -> worker: run `events` of `handle` ahead, each through every callback in registration order
+// whose matchEvents it meets, stopping at the first attempt that does not succeed. One Result (last
+// false) per callback that ran, then a RunEnd.
+struct Run {
+  std::uint64_t request = 0;
+  std::uint64_t handle = 0;
+  std::vector<core::EventPtr> events;
+};
+// daemon -> worker: stop that Run before its next event (a reload, an operator's request or a stop
+// waits); it ends with RunEnd, completed false.
+struct Cancel {
+  std::uint64_t request = 0;
+};
+// worker -> daemon: a Run is over; `completed`: every event of it ran without a failure.
+struct RunEnd {
+  std::uint64_t request = 0;
+  bool completed = true;
 };
 // daemon -> worker: that version is no longer used.
 struct Unload {
@@ -74,8 +93,8 @@ struct SetLevel {
   core::LogLevel level = core::LogLevel::Info;
 };
 
-using Message =
-    std::variant<Hello, Load, Loaded, LoadFailed, Invoke, Result, Unload, Stop, LogRecord, SetLevel>;
+using Message = std::variant<Hello, Load, Loaded, LoadFailed, Invoke, Result, Run, RunEnd, Cancel, Unload,
+                             Stop, LogRecord, SetLevel>;
 
 std::string encode(const Message& message);
 // Decodes one frame; an unknown op, a missing field or a wrong type is an error naming it.

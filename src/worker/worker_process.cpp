@@ -20,6 +20,10 @@ struct WorkerProcess::Pending {
   std::vector<Result> results;
   bool done = false;
   bool timedOut = false;  // the deadline passed and the worker was killed for it
+  bool isRun = false;
+  bool completed = false;                     // a run's RunEnd said so
+  std::size_t taken = 0;                      // a run's results handed out
+  std::optional<plugins::InvokeResult> died;  // a run's worker ended before its RunEnd
 };
 
 struct WorkerProcess::Incarnation {
@@ -308,17 +312,103 @@ plugins::InvokeResult WorkerProcess::invoke(std::uint64_t handle, std::size_t ca
     changed_.wait(lock, [&] { return pending->done; });
   }
   inc->pending.erase(request);
-  ++inc->events;
-  if (spec_.maxEvents && inc->events >= *spec_.maxEvents && current_ == inc && inc->alive) {
-    log_->info(fmt::format("The worker process {} of {} ran {} events (worker_max_events): it is replaced.",
-                           inc->pid, spec_.label, inc->events));
-    retireLocked(inc, false);
-  }
+  countEventsLocked(inc, 1);
   if (pending->results.empty()) {
     return plugins::InvokeResult::failure(plugins::InvokeStatus::Crashed,
                                           "the worker process sent no result");
   }
   return std::move(pending->results.front().result);
+}
+
+void WorkerProcess::countEventsLocked(const std::shared_ptr<Incarnation>& inc, std::int64_t n) {
+  inc->events += n;
+  if (spec_.maxEvents && inc->events >= *spec_.maxEvents && current_ == inc && inc->alive) {
+    log_->info(
+        fmt::format("The worker process {} of {} ran {} callbacks (worker_max_events): it is replaced.",
+                    inc->pid, spec_.label, inc->events));
+    retireLocked(inc, false);
+  }
+}
+
+std::uint64_t WorkerProcess::startRun(std::uint64_t handle, std::vector<core::EventPtr> events) {
+  std::unique_lock lock(mutex_);
+  auto running = runningLocked(lock);
+  if (!running || (*running)->loaded.count(handle) == 0) {
+    return 0;
+  }
+  auto inc = *running;
+  if (spec_.maxEvents) {
+    // A worker about to be replaced takes no more than it has left.
+    const auto left = std::max<std::int64_t>(1, *spec_.maxEvents - inc->events);
+    if (static_cast<std::int64_t>(events.size()) > left) {
+      events.resize(static_cast<std::size_t>(left));
+    }
+  }
+  const std::uint64_t request = nextRequest_++;
+  auto pending = std::make_shared<Pending>();
+  pending->isRun = true;
+  inc->pending[request] = pending;
+  runs_[request] = {inc, pending};
+  lock.unlock();
+  (void)inc->writer->write(encode(Run{request, handle, std::move(events)}));  // a failure ends it as died
+  return request;
+}
+
+WorkerProcess::RunItem WorkerProcess::nextOfRun(std::uint64_t request, plugins::Deadline deadline) {
+  std::unique_lock lock(mutex_);
+  const auto it = runs_.find(request);
+  if (it == runs_.end()) {
+    return {};
+  }
+  auto inc = it->second.first;
+  auto pending = it->second.second;
+  const auto ready = [&] { return pending->taken < pending->results.size() || pending->done; };
+  if (deadline && !changed_.wait_until(lock, *deadline, ready)) {
+    pending->timedOut = true;
+    inc->endReason = "was killed: a callback ran past its callback_timeout";
+    ::kill(inc->pid, SIGKILL);
+  }
+  changed_.wait(lock, ready);
+  if (pending->taken < pending->results.size()) {
+    auto& r = pending->results[pending->taken++];
+    countEventsLocked(inc, 1);
+    return {RunItem::Kind::Result, r.eventId, r.callback, std::move(r.result), false};
+  }
+  if (pending->died) {
+    return {RunItem::Kind::Died, 0, 0, *pending->died, false};
+  }
+  return {RunItem::Kind::Ended, 0, 0, {}, pending->completed};
+}
+
+bool WorkerProcess::runOwes(std::uint64_t request) const {
+  std::lock_guard lock(mutex_);
+  const auto it = runs_.find(request);
+  if (it == runs_.end()) {
+    return false;
+  }
+  const auto& pending = *it->second.second;
+  return pending.taken < pending.results.size() || !pending.done;
+}
+
+void WorkerProcess::cancelRun(std::uint64_t request) {
+  std::unique_lock lock(mutex_);
+  const auto it = runs_.find(request);
+  if (it == runs_.end() || it->second.second->done || !it->second.first->alive) {
+    return;
+  }
+  auto inc = it->second.first;
+  lock.unlock();
+  (void)inc->writer->write(encode(Cancel{request}));
+}
+
+void WorkerProcess::endRun(std::uint64_t request) {
+  std::lock_guard lock(mutex_);
+  const auto it = runs_.find(request);
+  if (it == runs_.end()) {
+    return;
+  }
+  it->second.first->pending.erase(request);
+  runs_.erase(it);
 }
 
 void WorkerProcess::unload(std::uint64_t handle) {
@@ -400,11 +490,18 @@ void WorkerProcess::deliver(const std::shared_ptr<Incarnation>& inc, Message mes
     if (result->result.ok()) {
       failedStarts_ = 0;  // a worker that does work is not in a crash loop
     }
-    const bool last = result->last;
+    const bool last = result->last && !it->second->isRun;
     it->second->results.push_back(std::move(*result));
     if (last) {
       it->second->done = true;
     }
+  } else if (auto* end = std::get_if<RunEnd>(&message)) {
+    const auto it = inc->pending.find(end->request);
+    if (it == inc->pending.end()) {
+      return;
+    }
+    it->second->completed = end->completed;
+    it->second->done = true;
   }
   changed_.notify_all();
 }
@@ -436,21 +533,20 @@ void WorkerProcess::ended(const std::shared_ptr<Incarnation>& inc, const std::st
     }
     ++inFlight;
     pending->done = true;
-    pending->results.clear();
-    if (pending->timedOut) {
-      pending->results.push_back({request, 0,
-                                  plugins::InvokeResult::failure(
-                                      plugins::InvokeStatus::TimedOut,
-                                      "the callback ran past its callback_timeout; its worker process (pid " +
-                                          std::to_string(inc->pid) + ") was killed"),
-                                  true});
+    auto failure =
+        pending->timedOut
+            ? plugins::InvokeResult::failure(
+                  plugins::InvokeStatus::TimedOut,
+                  "the callback ran past its callback_timeout; its worker process (pid " +
+                      std::to_string(inc->pid) + ") was killed")
+            : plugins::InvokeResult::failure(plugins::InvokeStatus::Crashed,
+                                             "the worker process (pid " + std::to_string(inc->pid) + ") of " +
+                                                 spec_.label + " " + inc->endReason + " during the callback");
+    if (pending->isRun) {
+      pending->died = std::move(failure);  // what arrived before stays to be taken
     } else {
-      pending->results.push_back(
-          {request, 0,
-           plugins::InvokeResult::failure(plugins::InvokeStatus::Crashed,
-                                          "the worker process (pid " + std::to_string(inc->pid) + ") of " +
-                                              spec_.label + " " + inc->endReason + " during the callback"),
-           true});
+      pending->results.clear();
+      pending->results.push_back({request, 0, std::move(failure), true});
     }
   }
   if (current_ == inc) {

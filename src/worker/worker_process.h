@@ -67,6 +67,25 @@ class WorkerProcess {
                                plugins::Deadline deadline);
   void unload(std::uint64_t handle);
 
+  // Run-ahead (Plugin::offer): starts a Run of `events`; 0 when no worker could take it (the caller then
+  // asks event by event).
+  std::uint64_t startRun(std::uint64_t handle, std::vector<core::EventPtr> events);
+  struct RunItem {
+    enum class Kind { Result, Ended, Died };
+    Kind kind = Kind::Ended;
+    std::int64_t eventId = 0;
+    std::size_t callback = 0;
+    plugins::InvokeResult result;  // Result; Died: crashed or timed out
+    bool completed = false;        // Ended: every event ran without a failure
+  };
+  // The next item of a run, waiting up to `deadline` (past it the worker is killed: Died, timed out).
+  RunItem nextOfRun(std::uint64_t request, plugins::Deadline deadline);
+  // Whether the run still owes items (running, or results not taken yet).
+  bool runOwes(std::uint64_t request) const;
+  // Asks the worker to stop the run before its next event.
+  void cancelRun(std::uint64_t request);
+  void endRun(std::uint64_t request);
+
   // The running worker's pid; 0 when none runs.
   pid_t pid() const;
   // How many times a worker was started.
@@ -88,6 +107,7 @@ class WorkerProcess {
   // The reader saw the channel close: reap the process, fail what was in flight.
   void ended(const std::shared_ptr<Incarnation>& inc, const std::string& why);
   void retireLocked(std::shared_ptr<Incarnation> inc, bool kill);  // by value: it may be current_
+  void countEventsLocked(const std::shared_ptr<Incarnation>& inc, std::int64_t n);
   void stopLocked(std::unique_lock<std::mutex>& lock);
 
   WorkerSpec spec_;
@@ -100,6 +120,7 @@ class WorkerProcess {
   std::shared_ptr<Incarnation> current_;
   std::vector<std::shared_ptr<Incarnation>> ending_;     // retired, reader still running
   std::map<std::uint64_t, plugins::PluginId> versions_;  // what a restarted worker loads again
+  std::map<std::uint64_t, std::pair<std::shared_ptr<Incarnation>, std::shared_ptr<Pending>>> runs_;
   std::uint64_t nextHandle_ = 1;
   std::uint64_t nextRequest_ = 1;
   int starts_ = 0;

@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <variant>
+
+#include "core/match_events.h"
 
 namespace sgeventd::worker {
 
@@ -20,7 +24,7 @@ struct WorkerServer::Executor {
     thread.join();
   }
 
-  void post(Invoke message) {
+  void post(std::variant<Invoke, Run> message) {
     {
       std::lock_guard lock(mutex);
       queue.push_back(std::move(message));
@@ -30,7 +34,7 @@ struct WorkerServer::Executor {
 
   void loop() {
     for (;;) {
-      Invoke job;
+      std::variant<Invoke, Run> job;
       {
         std::unique_lock lock(mutex);
         wake.wait(lock, [&] { return closing || !queue.empty(); });
@@ -40,7 +44,11 @@ struct WorkerServer::Executor {
         job = std::move(queue.front());
         queue.pop_front();
       }
-      run(job);
+      if (const auto* one = std::get_if<Invoke>(&job)) {
+        run(*one);
+      } else {
+        runAhead(std::get<Run>(job));
+      }
     }
     plugin.reset();  // on this thread: a Python plugin's objects go while nothing else runs it
   }
@@ -63,11 +71,37 @@ struct WorkerServer::Executor {
     }
   }
 
+  // The daemon's dispatch, done here for a run of events: callbacks in registration order with their
+  // matchEvents, stopping at the first attempt that does not succeed.
+  void runAhead(const Run& job) {
+    const auto& callbacks = plugin->callbacks();
+    for (const auto& event : job.events) {
+      if (cancelled.load(std::memory_order_acquire) == job.request) {
+        (void)writer.write(encode(RunEnd{job.request, false}));
+        return;
+      }
+      for (std::size_t i = 0; i < callbacks.size(); ++i) {
+        if (!core::matchesEvent(callbacks[i].match, *event)) {
+          continue;
+        }
+        auto result = plugin->invoke(i, *event, plugins::Deadline{});
+        const bool ok = result.ok();
+        (void)writer.write(encode(Result{job.request, event->id, std::move(result), false, i}));
+        if (!ok) {
+          (void)writer.write(encode(RunEnd{job.request, false}));
+          return;
+        }
+      }
+    }
+    (void)writer.write(encode(RunEnd{job.request, true}));
+  }
+
   plugins::PluginPtr plugin;
   FrameWriter& writer;
   std::mutex mutex;
   std::condition_variable wake;
-  std::deque<Invoke> queue;
+  std::deque<std::variant<Invoke, Run>> queue;
+  std::atomic<std::uint64_t> cancelled{0};  // the Run to stop before its next event
   bool closing = false;
   std::thread thread;
 };
@@ -143,6 +177,18 @@ int WorkerServer::run() {
       load(*m);
     } else if (auto* i = std::get_if<Invoke>(&*message)) {
       invoke(std::move(*i));
+    } else if (auto* c = std::get_if<Cancel>(&*message)) {
+      // Any handle's executor may hold it; each checks its own runs only.
+      for (auto& [handle, executor] : executors_) {
+        executor->cancelled.store(c->request, std::memory_order_release);
+      }
+    } else if (auto* r = std::get_if<Run>(&*message)) {
+      const auto it = executors_.find(r->handle);
+      if (it == executors_.end()) {
+        (void)writer_.write(encode(RunEnd{r->request, false}));  // nothing ran: the daemon asks one by one
+      } else {
+        it->second->post(std::move(*r));
+      }
     } else if (auto* u = std::get_if<Unload>(&*message)) {
       unload(u->handle);
     } else if (std::holds_alternative<Stop>(*message)) {

@@ -100,6 +100,13 @@ TEST(WorkerProtocol, ResultsLogsAndTheRest) {
   EXPECT_EQ(roundTrip(worker::SetLevel{"plugin.a", core::LogLevel::Debug}).level, core::LogLevel::Debug);
   EXPECT_EQ(roundTrip(worker::Unload{8}).handle, 8u);
   roundTrip(worker::Stop{});
+  auto run = roundTrip(worker::Run{11, 2, {event(5), event(6)}});
+  EXPECT_EQ(run.request, 11u);
+  ASSERT_EQ(run.events.size(), 2u);
+  EXPECT_EQ(run.events[0]->id, 5);
+  EXPECT_FALSE(roundTrip(worker::RunEnd{11, false}).completed);
+  EXPECT_EQ(roundTrip(worker::Cancel{11}).request, 11u);
+  EXPECT_EQ(roundTrip(worker::Result{11, 6, plugins::InvokeResult::success(), false, 3}).callback, 3u);
 }
 
 TEST(WorkerProtocol, WrongMessagesAreErrorsThatSayWhy) {
@@ -108,7 +115,8 @@ TEST(WorkerProtocol, WrongMessagesAreErrorsThatSayWhy) {
       {"[1,2]", "not a JSON object"},
       {R"({"nop":1})", "lacks \"op\""},
       {R"({"op":"dance"})", "unknown op \"dance\""},
-      {R"({"op":"result","request":1,"event":2,"status":"meh","message":"","last":true})", "unknown status"},
+      {R"({"op":"result","request":1,"event":2,"status":"meh","message":"","last":true,"callback":0})",
+       "unknown status"},
       {R"({"op":"result","request":"one","event":2,"status":"ok","message":"","last":true})",
        "\"request\" of the wrong type"},
       {R"({"op":"invoke","request":1,"handle":1,"callback":0})", "no \"events\" list"},
