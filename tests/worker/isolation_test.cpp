@@ -297,20 +297,23 @@ TEST_F(IsolationTest, AWorkerKilledFromOutsideLosesNothing) {
 }
 
 TEST_F(IsolationTest, AReloadDuringACallbackSwapsWorkersBetweenEvents) {
-  addNative("slow", "sleep:1500");
+  // Long enough for the new version's worker to start and register (slower under AddressSanitizer).
+  addNative("slow", "sleep:3000");
   start("", "[plugin:slow]\nisolation: process\n", 1);
   const auto last = append(3);
   ASSERT_TRUE(waitUntil([&] { return reached("slow", 1); }, 30s)) << log();
   const long before = out("slow").front().pid;
-  // A new file version while event 1's callback runs: loaded in a new worker, swapped after the event.
+  // A new file version while event 1's callback runs: loaded in a new worker, swapped between events.
   std::this_thread::sleep_for(100ms);
   addNative("slow", "sleep:10");
-  ASSERT_TRUE(waitUntil([&] { return reached("slow", 3); }, 30s)) << log();
+  ASSERT_TRUE(waitUntil([&] { return reached("slow", 3); }, 60s)) << log();
   std::this_thread::sleep_for(300ms);
   const auto all = out("slow");
   expectOnceEach(ids(all), last);
+  EXPECT_EQ(all.front().pid, before) << "the callback in flight finished in the old worker";
   EXPECT_NE(all.back().pid, before) << "the new version runs in a new worker";
-  EXPECT_EQ(::kill(static_cast<pid_t>(before), 0), -1) << "the old worker stopped";
+  EXPECT_TRUE(waitUntil([&] { return ::kill(static_cast<pid_t>(before), 0) == -1; }, 10s))
+      << "the old worker stopped";
   stopDaemon();
 }
 
