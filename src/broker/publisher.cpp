@@ -88,6 +88,12 @@ Publisher::~Publisher() {
 
 Expected<void> Publisher::publish(const core::Event& event, std::chrono::milliseconds wait) {
   Entry entry{event.id, eventSubject(site_, event), event.json, messageId(site_, event.id)};
+  // The server would refuse it every time, and the publisher would never get past it.
+  const std::int64_t maxPayload = natsConnection_GetMaxPayload(connection_->nats());
+  if (maxPayload > 0 && static_cast<std::int64_t>(entry.payload.size()) > maxPayload) {
+    return fail("event " + std::to_string(event.id) + " is " + std::to_string(entry.payload.size()) +
+                " bytes, more than the server's max_payload of " + std::to_string(maxPayload));
+  }
   std::unique_lock lock(mutex_);
   const auto ready = [&] {
     return stop_ || entries_.size() < static_cast<std::size_t>(options_.maxPendingAcks);

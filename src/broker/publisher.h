@@ -66,7 +66,8 @@ class Publisher {
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
-  // Hands one event over, waiting up to `wait` while maxPendingAcks events are unacknowledged.
+  // Hands one event over, waiting up to `wait` while maxPendingAcks events are unacknowledged. An event
+  // larger than the server's max_payload is an error, and is not handed over.
   Expected<void> publish(const core::Event& event,
                          std::chrono::milliseconds wait = std::chrono::milliseconds::max());
   // Waits until every event handed over is acknowledged; false at the timeout.

@@ -186,6 +186,21 @@ TEST_F(PublisherFixture, PublishWaitsWhileTheWindowIsFull) {
   EXPECT_EQ(publisher->stats().pending, 8U);
 }
 
+TEST_F(PublisherFixture, AnEventBeyondTheServersMaxPayloadIsRefusedAndTheRestGoesOn) {
+  auto publisher = startPublisher();
+  ASSERT_TRUE(publisher);
+  publishRange(*publisher, 1, 2);
+  core::Event huge = makeEvent(3);
+  huge.json = "{\"id\":3,\"meta\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}";
+  auto refused = publisher->publish(huge);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message.rfind("event 3 is 2097", 0), 0U) << refused.error().message;
+  publishRange(*publisher, 3, 4);
+  ASSERT_TRUE(publisher->flush(30s));
+  EXPECT_EQ(publisher->checkpoint(), 4);
+  EXPECT_EQ(publisher->stats().published, 4U);
+}
+
 TEST_F(PublisherFixture, AFreshPublisherResumesAfterTheStreamsLastEvent) {
   {
     auto first = startPublisher();
