@@ -61,6 +61,9 @@ class NatsServer {
     return false;
   }
   void kill() { end(SIGKILL); }
+  // It stops answering, its connections open (SIGSTOP), and carries on (SIGCONT).
+  void freeze() { process_->signal(SIGSTOP); }
+  void thaw() { process_->signal(SIGCONT); }
   void stop() { end(SIGTERM); }
 
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }

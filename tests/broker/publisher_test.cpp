@@ -172,6 +172,48 @@ TEST_F(PublisherFixture, TheCheckpointNeverPassesAnUnacknowledgedIdAcrossAServer
   expectStreamHolds(kLast, "check");
 }
 
+// A server that stops answering without closing the connection (SIGSTOP) and then carries on: it stores
+// what was waiting in its socket while the publisher's PubAcks time out, so the publisher finds events
+// it counted as lost already in the stream, and goes on from there.
+TEST_F(PublisherFixture, AFrozenServerThatComesBackStoresEveryEventOnce) {
+  auto publisher = startPublisher(256, 500ms);
+  ASSERT_TRUE(publisher);
+  constexpr std::int64_t kLast = 4000;
+  std::thread feeder([&] { publishRange(*publisher, 1, kLast); });
+  ASSERT_TRUE(testing::waitUntil([&] { return publisher->checkpoint() >= 1000; }, 30s));
+  server.freeze();
+  std::this_thread::sleep_for(1500ms);
+  server.thaw();
+  feeder.join();
+  ASSERT_TRUE(publisher->flush(60s)) << publisher->stats().lastError;
+  EXPECT_EQ(publisher->checkpoint(), kLast);
+  EXPECT_GE(publisher->stats().rewinds, 1U);
+  EXPECT_EQ(streamMessages(), static_cast<std::uint64_t>(kLast));
+  expectStreamHolds(kLast, "check");
+}
+
+// The standby's overlap: two publishers of one site publishing the same events at once, on two
+// connections. Each message is either the next one or a duplicate, so the stream holds each event once.
+TEST_F(PublisherFixture, TwoPublishersOfOneSiteAtOnceStoreEachEventOnce) {
+  auto first = startPublisher();
+  ConnectionPtr own = connect();
+  ASSERT_TRUE(first && own);
+  auto made = Publisher::start(own, PublisherOptions{.stream = kStream, .site = kSite});
+  ASSERT_TRUE(made) << made.error().message;
+  auto second = std::move(*made);
+  constexpr std::int64_t kLast = 3000;
+  std::thread other([&] { publishRange(*second, 1, kLast); });
+  publishRange(*first, 1, kLast);
+  other.join();
+  ASSERT_TRUE(first->flush(60s)) << first->stats().lastError;
+  ASSERT_TRUE(second->flush(60s)) << second->stats().lastError;
+  EXPECT_EQ(first->checkpoint(), kLast);
+  EXPECT_EQ(second->checkpoint(), kLast);
+  EXPECT_EQ(first->stats().duplicates + second->stats().duplicates, static_cast<std::uint64_t>(kLast));
+  EXPECT_EQ(streamMessages(), static_cast<std::uint64_t>(kLast));
+  expectStreamHolds(kLast, "check");
+}
+
 TEST_F(PublisherFixture, PublishWaitsWhileTheWindowIsFull) {
   auto publisher = startPublisher(8, 60000ms);
   ASSERT_TRUE(publisher);
