@@ -289,14 +289,6 @@ bool Publisher::rewind(std::unique_lock<std::mutex>& lock) {
   nextPosition_ = frontPosition_;
   needRewind_ = false;
   ++stats_.rewinds;
-  if (!degraded_) {
-    degraded_ = true;
-    if (logger_) {
-      logger_->warning("publishing to JetStream failed (" + stats_.lastError + "); publishing again from " +
-                       (entries_.empty() ? std::string("the next event")
-                                         : "event " + std::to_string(entries_.front().id)));
-    }
-  }
   changed_.notify_all();
   return true;
 }
@@ -317,6 +309,17 @@ void Publisher::sendLoop() {
       }
     }
     if (needRewind_) {
+      if (!degraded_) {
+        // Once per outage, when it is noticed; the INFO line says when it is over.
+        degraded_ = true;
+        if (logger_) {
+          logger_->warning("publishing to JetStream failed (" + stats_.lastError +
+                           "); publishing again from " +
+                           (entries_.empty() ? std::string("the next event")
+                                             : "event " + std::to_string(entries_.front().id)) +
+                           " once the stream answers");
+        }
+      }
       if (pause_.count() > 0 && changed_.wait_for(lock, pause_, [&] { return stop_; })) {
         break;
       }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "../support/wait.h"
+#include "core/memory_log.h"
 #include "nats_server.h"
 #include "stream_reader.h"
 
@@ -138,8 +139,14 @@ TEST_F(PublisherFixture, TheSameIdsAgainAreDuplicatesOnly) {
 // while it is away and never passes an id the stream lacks, and the stream ends with every id once,
 // in order.
 TEST_F(PublisherFixture, TheCheckpointNeverPassesAnUnacknowledgedIdAcrossAServerRestart) {
-  auto publisher = startPublisher(64, 1000ms);
-  ASSERT_TRUE(publisher);
+  auto logs = std::make_shared<core::MemoryLogFactory>();
+  auto made = Publisher::start(
+      connection,
+      PublisherOptions{
+          .stream = kStream, .site = kSite, .maxPendingAcks = 64, .ackTimeout = 1000ms, .retryPause = 50ms},
+      logs->get("broker"));
+  ASSERT_TRUE(made) << made.error().message;
+  auto publisher = std::move(*made);
   constexpr std::int64_t kLast = 6000;
   std::atomic<bool> publishing{true};
   std::thread feeder([&] {
@@ -153,6 +160,9 @@ TEST_F(PublisherFixture, TheCheckpointNeverPassesAnUnacknowledgedIdAcrossAServer
   std::this_thread::sleep_for(1500ms);  // past the ack timeout: the window's messages have failed
   EXPECT_EQ(publisher->checkpoint(), whileDown);
   EXPECT_LE(publisher->stats().pending, 64U);
+  // The outage is logged once, when it is noticed.
+  ASSERT_EQ(logs->sink().count("publishing to JetStream failed"), 1U);
+  EXPECT_EQ(logs->sink().matching("publishing to JetStream failed")[0].level, core::LogLevel::Warning);
   EXPECT_TRUE(publishing.load());  // the window is full: publish() waits
   ASSERT_TRUE(server.start()) << server.log();
   {
@@ -168,6 +178,8 @@ TEST_F(PublisherFixture, TheCheckpointNeverPassesAnUnacknowledgedIdAcrossAServer
   ASSERT_TRUE(publisher->flush(60s)) << publisher->stats().lastError;
   EXPECT_EQ(publisher->checkpoint(), kLast);
   EXPECT_GE(publisher->stats().rewinds, 1U);
+  EXPECT_EQ(logs->sink().count("publishing to JetStream failed"), 1U);
+  EXPECT_EQ(logs->sink().count("publishing to JetStream works again"), 1U);
   EXPECT_EQ(streamMessages(), static_cast<std::uint64_t>(kLast));
   expectStreamHolds(kLast, "check");
 }

@@ -1,6 +1,8 @@
 #pragma once
 // Reads what a stream holds for a site through a durable pull consumer, as a worker will, acknowledging
 // each message; and events for the publisher to publish.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
