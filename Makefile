@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := cmake ninja-build g++ make pkg-config python3 clang-format \
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libsqlite3-dev \
   libcli11-dev libcpp-httplib-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev \
   pybind11-dev libpython3.11-dev python3-dev libsystemd-dev systemd ccache \
-  python3-aiosmtpd chromium chromium-driver prometheus
+  python3-aiosmtpd chromium chromium-driver prometheus nats-server libnats-dev
 # `make package` also needs dpkg-shlibdeps (dpkg-dev) and file (CPack's ELF detection).
 PACKAGE_DEBIAN_PACKAGES := dpkg-dev file
 # `make fuzz` builds with clang's libFuzzer (the runtime is in libclang-rt-14-dev).

@@ -12,6 +12,9 @@ find_package(OpenSSL REQUIRED)
 find_package(CppHttplib REQUIRED)
 # sd_notify(3) for Type=notify under systemd (Debian: libsystemd-dev).
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+# The NATS C client for broker mode (Debian: libnats-dev). Its pkg-config file, not the cnats CMake
+# package: bookworm's cnats::nats names libprotobuf-c.so, which libnats-dev does not pull in.
+pkg_check_modules(NATS REQUIRED IMPORTED_TARGET libnats)
 if(SGEVENTD_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

@@ -18,8 +18,8 @@ namespace {
 // section by section in this order.
 using SectionLoader = void (*)(const SectionSource&, DaemonConfig&);
 constexpr SectionLoader kSections[] = {
-    loadDaemonSection, loadShotgunSection, loadPluginsSection,
-    loadEmailsSection, loadAdminSection,   loadPluginOverrideSections,
+    loadDaemonSection, loadShotgunSection, loadPluginsSection,         loadEmailsSection,
+    loadAdminSection,  loadBrokerSection,  loadPluginOverrideSections,
 };
 
 template <class Target>
@@ -41,6 +41,7 @@ std::vector<KeyReference> keyReference() {
   addReference(out, "plugins", pluginsKeys());
   addReference(out, "emails", emailsKeys());
   addReference(out, "admin", adminKeys());
+  addReference(out, "broker", brokerKeys());
   addReference(out, std::string(kPluginSectionPrefix) + "NAME", pluginOverrideKeys());
   addReference(out, std::string(kPluginSectionPrefix) + "NAME", isolationKeys());
   return out;

@@ -64,6 +64,19 @@ struct AdminSettings {
   bool operator==(const AdminSettings&) const = default;
 };
 
+// [broker]: publishing the events to NATS JetStream (docs/scaling-out.md). Off while `url` is empty.
+struct BrokerSettings {
+  std::vector<std::string> urls;  // `url`, split at commas: nats:// (or tls://) servers of one cluster
+  std::optional<std::string> credentials;  // a .creds file (JWT and NKey seed)
+  std::optional<std::string> tlsCaFile;    // CA bundle for the servers' certificates
+  std::string stream = "SGEVENTS";         // the JetStream stream the site's events go to
+  int replicas = 1;                        // 1 or 3 copies of the stream in the cluster
+  std::string site;                        // subject token; derived from [shotgun] server when absent
+  int maxPendingAcks = 256;                // events published and not yet acknowledged, at most
+  bool enabled() const { return !urls.empty(); }
+  bool operator==(const BrokerSettings&) const = default;
+};
+
 // [plugin:NAME] sections override the daemon-wide values for one plugin. (queue_size is daemon-wide: a
 // [plugin:NAME] queue_size is a warning and is not stored.)
 struct PluginOverrides {
@@ -135,6 +148,9 @@ struct DaemonConfig {
 
   // [admin]
   AdminSettings admin;
+
+  // [broker]
+  BrokerSettings broker;
 
   std::map<std::string, PluginOverrides> pluginOverrides;  // by plugin name
 

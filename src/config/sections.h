@@ -46,6 +46,12 @@ void loadEmailsSection(const SectionSource& source, DaemonConfig& config);
 const std::vector<Key<AdminSettings>>& adminKeys();
 void loadAdminSection(const SectionSource& source, DaemonConfig& config);
 
+// [broker]: optional; an empty url (the default) leaves broker mode off.
+const std::vector<Key<BrokerSettings>>& brokerKeys();
+void loadBrokerSection(const SectionSource& source, DaemonConfig& config);
+// The site's subject token from a site URL: its host name with '.' (and ':') replaced by '_'.
+std::string siteTokenOf(const std::string& serverUrl);
+
 // [plugin:NAME]: any number, each overriding [daemon] values for one plugin.
 inline constexpr std::string_view kPluginSectionPrefix = "plugin:";
 const std::vector<Key<PluginOverrides>>& pluginOverrideKeys();
