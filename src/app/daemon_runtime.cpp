@@ -173,6 +173,12 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   for (const auto& finding : c.warnings) {
     log->warning(finding.describe());
   }
+  if (c.broker.enabled()) {
+    // Accepted so configs can be written ahead, but nothing is published yet: say so, not silently.
+    log->warning(
+        "The [broker] section is checked, but this version does not publish to NATS yet "
+        "(docs/scaling-out.md): every plugin runs here, as without it.");
+  }
   // A studio switching from the original keeps its positions: its eventIdFile is imported once.
   // After a lost state the old eventIdFile would rewind every plugin to the day of the switch.
   if (!c.eventIdFile.empty() && origin != store::StateOrigin::FreshAfterLoss) {

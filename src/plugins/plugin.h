@@ -107,8 +107,9 @@ class Plugin {
   // Nothing more is to run ahead (an operator's request or a stop waits for the lane).
   virtual void withdrawOffer() {}
   // Offered events are running or ran and their results were not all asked for: the lane keeps
-  // dispatching them before it applies a request or stops, so nothing that ran is forgotten.
-  virtual bool ranAhead() const { return false; }
+  // dispatching them before it applies a request or stops, so nothing that ran is forgotten. After
+  // withdrawOffer() it may wait for the event in progress to tell whether one more result comes.
+  virtual bool ranAhead() { return false; }
 };
 using PluginPtr = std::shared_ptr<Plugin>;
 

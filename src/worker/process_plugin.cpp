@@ -55,7 +55,33 @@ void ProcessPlugin::endRun() {
   peeked_.reset();
 }
 
-bool ProcessPlugin::ranAhead() const { return peeked_.has_value() || (run_ != 0 && worker_->runOwes(run_)); }
+bool ProcessPlugin::ranAhead() {
+  using Kind = WorkerProcess::RunItem::Kind;
+  if (peeked_) {
+    return peeked_->kind == Kind::Result;
+  }
+  if (run_ == 0) {
+    return false;
+  }
+  if (!cancelled_) {
+    return worker_->runOwes(run_);
+  }
+  // Asked to stop: the worker either finishes the event it runs (one more result) or ends the run. Wait
+  // for which, so the lane neither forgets a result nor runs one more event on this version.
+  plugins::Deadline deadline;
+  if (timeout_) {
+    deadline = std::chrono::steady_clock::now() + *timeout_;
+  }
+  auto item = worker_->nextOfRun(run_, deadline);
+  if (item.kind == Kind::Result) {
+    peeked_ = std::move(item);
+    return true;
+  }
+  endRun();
+  offered_.clear();
+  lastSent_ = lastTaken_;  // what it did not reach is offered again
+  return false;
+}
 
 plugins::PluginKind ProcessPlugin::kind() const {
   return id_.path.extension() == ".so" ? plugins::PluginKind::Native : plugins::PluginKind::Python;
@@ -64,11 +90,15 @@ plugins::PluginKind ProcessPlugin::kind() const {
 plugins::InvokeResult ProcessPlugin::invoke(std::size_t index, const core::Event& event,
                                             plugins::Deadline deadline) {
   using Kind = WorkerProcess::RunItem::Kind;
+  if (deadline) {
+    timeout_ = *deadline - std::chrono::steady_clock::now();
+  }
   while (run_ != 0) {
     auto item = peeked_ ? std::move(*peeked_) : worker_->nextOfRun(run_, deadline);
     peeked_.reset();
     if (item.kind == Kind::Result) {
       if (item.eventId == event.id && item.callback == index) {
+        lastTaken_ = event.id;
         return std::move(item.result);
       }
       if (item.eventId > event.id || (item.eventId == event.id && item.callback > index)) {
