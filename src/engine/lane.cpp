@@ -275,6 +275,11 @@ bool Lane::retryDue(StepResult& result) {
   return waiting;
 }
 
+namespace {
+// A process plugin's run-ahead is 64 events (worker/process_plugin.h): no more than that uncommitted.
+constexpr std::uint32_t kRunAheadCommitEvery = 64;
+}  // namespace
+
 bool Lane::deliver(std::size_t index, const core::EventPtr& eventPtr) {
   Member& m = *members_[index];
   const core::Event& event = *eventPtr;
@@ -303,7 +308,15 @@ bool Lane::deliver(std::size_t index, const core::EventPtr& eventPtr) {
   }
   m.dirty = true;
   // Work a callback did is committed before the next event starts, so a crash re-runs at most this one.
-  return checkpointer_.commit(members_, result == DispatchResult::DoneRan || late);
+  // A worker process running ahead has run the next events already: a commit before each buys nothing,
+  // so it comes every kRunAheadCommitEvery events (what a daemon crash may then re-run is bounded the same).
+  bool force = result == DispatchResult::DoneRan || late;
+  if (force && m.plugin->ranAhead() && ++m.uncommittedAhead < kRunAheadCommitEvery) {
+    force = false;
+  } else if (force) {
+    m.uncommittedAhead = 0;
+  }
+  return checkpointer_.commit(members_, force);
 }
 
 bool Lane::settleBacklogs() {

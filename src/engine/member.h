@@ -78,6 +78,7 @@ struct Member {
   std::optional<PendingRetry> retry;
   std::optional<std::chrono::steady_clock::time_point> settleRetryAt;  // after a failed backlog read
   bool dirty = false;                                                  // progress not committed yet
+  std::uint32_t uncommittedAhead = 0;  // events taken from a worker's run-ahead since the last commit
 
   std::uint64_t processed = 0;
   std::uint64_t failedAttempts = 0;
