@@ -54,6 +54,22 @@ Json idToJson(const plugins::PluginId& id) {
   return Json{{"collection", id.collection}, {"name", id.name}, {"path", id.path.string()}};
 }
 
+// `header` (a JSON object) with an "events" list of the records as the site sent them (Event::json),
+// spliced in without a parse.
+std::string withEvents(const Json& header, const std::vector<core::EventPtr>& events) {
+  std::string out = header.dump();
+  out.pop_back();
+  out += ",\"events\":[";
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i > 0) {
+      out += ',';
+    }
+    out += events[i]->json;
+  }
+  out += "]}";
+  return out;
+}
+
 struct Encoder {
   std::string operator()(const Hello& m) const {
     return Json{{"op", "hello"}, {"version", m.version}, {"pid", m.pid}}.dump();
@@ -76,32 +92,12 @@ struct Encoder {
         -1, ' ', false, Json::error_handler_t::replace);
   }
   std::string operator()(const Invoke& m) const {
-    // The events travel as the site sent them (Event::json), spliced in without a parse.
-    std::string out =
-        Json{{"op", "invoke"}, {"request", m.request}, {"handle", m.handle}, {"callback", m.callback}}.dump();
-    out.pop_back();
-    out += ",\"events\":[";
-    for (std::size_t i = 0; i < m.events.size(); ++i) {
-      if (i > 0) {
-        out += ',';
-      }
-      out += m.events[i]->json;
-    }
-    out += "]}";
-    return out;
+    return withEvents(
+        Json{{"op", "invoke"}, {"request", m.request}, {"handle", m.handle}, {"callback", m.callback}},
+        m.events);
   }
   std::string operator()(const Run& m) const {
-    std::string out = Json{{"op", "run"}, {"request", m.request}, {"handle", m.handle}}.dump();
-    out.pop_back();
-    out += ",\"events\":[";
-    for (std::size_t i = 0; i < m.events.size(); ++i) {
-      if (i > 0) {
-        out += ',';
-      }
-      out += m.events[i]->json;
-    }
-    out += "]}";
-    return out;
+    return withEvents(Json{{"op", "run"}, {"request", m.request}, {"handle", m.handle}}, m.events);
   }
   std::string operator()(const Cancel& m) const {
     return Json{{"op", "cancel"}, {"request", m.request}}.dump();
@@ -172,6 +168,23 @@ Expected<core::LogLevel> levelOf(int level) {
   return static_cast<core::LogLevel>(level);
 }
 
+// The "events" list of an invoke or a run, decoded as the fetcher decodes the site's records.
+Expected<std::vector<core::EventPtr>> eventsOf(Json& j, const std::string& op) {
+  auto events = j.find("events");
+  if (events == j.end() || !events->is_array()) {
+    return fail("a worker " + op + " has no \"events\" list");
+  }
+  std::vector<core::EventPtr> out;
+  for (auto& record : *events) {
+    auto event = shotgrid::eventFromRecord(std::move(record));
+    if (!event) {
+      return unexpected(event.error());
+    }
+    out.push_back(std::make_shared<const core::Event>(std::move(*event)));
+  }
+  return out;
+}
+
 Expected<Message> decodeObject(Json& j) {
   SGEVENTD_FIELD(op, std::string, j, "op");
   if (op == "hello") {
@@ -226,19 +239,11 @@ Expected<Message> decodeObject(Json& j) {
   if (op == "run") {
     SGEVENTD_FIELD(request, std::uint64_t, j, "request");
     SGEVENTD_FIELD(handle, std::uint64_t, j, "handle");
-    auto events = j.find("events");
-    if (events == j.end() || !events->is_array()) {
-      return fail("a worker run has no \"events\" list");
+    auto events = eventsOf(j, op);
+    if (!events) {
+      return unexpected(events.error());
     }
-    Run out{request, handle, {}};
-    for (auto& record : *events) {
-      auto event = shotgrid::eventFromRecord(std::move(record));
-      if (!event) {
-        return unexpected(event.error());
-      }
-      out.events.push_back(std::make_shared<const core::Event>(std::move(*event)));
-    }
-    return out;
+    return Run{request, handle, std::move(*events)};
   }
   if (op == "cancel") {
     SGEVENTD_FIELD(request, std::uint64_t, j, "request");
@@ -253,19 +258,11 @@ Expected<Message> decodeObject(Json& j) {
     SGEVENTD_FIELD(request, std::uint64_t, j, "request");
     SGEVENTD_FIELD(handle, std::uint64_t, j, "handle");
     SGEVENTD_FIELD(callback, std::size_t, j, "callback");
-    auto events = j.find("events");
-    if (events == j.end() || !events->is_array()) {
-      return fail("a worker invoke has no \"events\" list");
+    auto events = eventsOf(j, op);
+    if (!events) {
+      return unexpected(events.error());
     }
-    Invoke out{request, handle, callback, {}};
-    for (auto& record : *events) {
-      auto event = shotgrid::eventFromRecord(std::move(record));
-      if (!event) {
-        return unexpected(event.error());
-      }
-      out.events.push_back(std::make_shared<const core::Event>(std::move(*event)));
-    }
-    return out;
+    return Invoke{request, handle, callback, std::move(*events)};
   }
   if (op == "result") {
     SGEVENTD_FIELD(request, std::uint64_t, j, "request");

@@ -298,15 +298,7 @@ plugins::InvokeResult WorkerProcess::invoke(std::uint64_t handle, std::size_t ca
   const auto sent = inc->writer->write(encode(message));
   lock.lock();
   if (sent) {
-    const auto done = [&] { return pending->done; };
-    if (deadline) {
-      if (!changed_.wait_until(lock, *deadline, done)) {
-        pending->timedOut = true;
-        inc->endReason = "was killed: a callback ran past its callback_timeout";
-        ::kill(inc->pid, SIGKILL);  // ended() answers it as timed out
-      }
-    }
-    changed_.wait(lock, done);
+    waitLocked(lock, inc, *pending, deadline, [&] { return pending->done; });
   } else {
     // The reader sees the same closed channel and answers everything in flight.
     changed_.wait(lock, [&] { return pending->done; });
@@ -318,6 +310,17 @@ plugins::InvokeResult WorkerProcess::invoke(std::uint64_t handle, std::size_t ca
                                           "the worker process sent no result");
   }
   return std::move(pending->results.front().result);
+}
+
+void WorkerProcess::waitLocked(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Incarnation>& inc,
+                               Pending& pending, plugins::Deadline deadline,
+                               const std::function<bool()>& ready) {
+  if (deadline && !changed_.wait_until(lock, *deadline, ready)) {
+    pending.timedOut = true;
+    inc->endReason = "was killed: a callback ran past its callback_timeout";
+    ::kill(inc->pid, SIGKILL);  // ended() answers it as timed out
+  }
+  changed_.wait(lock, ready);
 }
 
 void WorkerProcess::countEventsLocked(const std::shared_ptr<Incarnation>& inc, std::int64_t n) {
@@ -362,13 +365,8 @@ WorkerProcess::RunItem WorkerProcess::nextOfRun(std::uint64_t request, plugins::
   }
   auto inc = it->second.first;
   auto pending = it->second.second;
-  const auto ready = [&] { return pending->taken < pending->results.size() || pending->done; };
-  if (deadline && !changed_.wait_until(lock, *deadline, ready)) {
-    pending->timedOut = true;
-    inc->endReason = "was killed: a callback ran past its callback_timeout";
-    ::kill(inc->pid, SIGKILL);
-  }
-  changed_.wait(lock, ready);
+  waitLocked(lock, inc, *pending, deadline,
+             [&] { return pending->taken < pending->results.size() || pending->done; });
   if (pending->taken < pending->results.size()) {
     auto& r = pending->results[pending->taken++];
     countEventsLocked(inc, 1);

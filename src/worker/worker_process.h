@@ -108,6 +108,9 @@ class WorkerProcess {
   void ended(const std::shared_ptr<Incarnation>& inc, const std::string& why);
   void retireLocked(std::shared_ptr<Incarnation> inc, bool kill);  // by value: it may be current_
   void countEventsLocked(const std::shared_ptr<Incarnation>& inc, std::int64_t n);
+  // Waits for `ready`; past `deadline` the worker is killed and what waits is answered as timed out.
+  void waitLocked(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Incarnation>& inc,
+                  Pending& pending, plugins::Deadline deadline, const std::function<bool()>& ready);
   void stopLocked(std::unique_lock<std::mutex>& lock);
 
   WorkerSpec spec_;
