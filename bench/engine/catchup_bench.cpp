@@ -1,15 +1,19 @@
-// Catch-up throughput: how fast the daemon works through a backlog of events with a no-op native plugin,
-// against `sgeventd sim` in another process holding a large log. Baseline in the same run: the client
-// alone reading the same pages (the network and the simulated site are the ceiling). Then the daemon's
-// idle CPU and its peak RSS. Last, a latency-bound site (every read answered after 100 ms, as a real
-// site far away): the client alone, then catch-ups with fetch_concurrency 1 and 4.
-//   bench_catchup [EVENTS=1000000] [IDLE_SECONDS=10] [SLOW_EVENTS=20000]
+// Catch-up throughput: how fast the daemon works through a backlog of events, with a no-op native plugin
+// and with a trivial Python plugin, against `sgeventd sim` in another process holding a large log. The
+// baseline of the same run is the client alone reading the same pages (the network and the simulated site
+// are the ceiling). Then the daemon's idle CPU, state_sync = full on the log's tail, and a latency-bound
+// site (every read answered after 100 ms, as a real site far away): the client alone, then catch-ups with
+// fetch_concurrency 1 and 4. The sim does not compress (on loopback gzip only costs CPU on both sides);
+// one line gives a catch-up with gzip at level 1, as a site sends it.
+//   bench_catchup [EVENTS=1000000] [IDLE_SECONDS=10] [SLOW_EVENTS=20000] [FULL_EVENTS=20000]
 #include <httplib.h>
 #include <sys/resource.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -19,6 +23,7 @@
 #include "engine/engine.h"
 #include "plugins/catalog.h"
 #include "plugins/native/native_loader.h"
+#include "plugins/python/python_loader.h"
 #include "shotgrid/client.h"
 #include "store/state_store.h"
 
@@ -41,27 +46,48 @@ long peakRssKiB() {
   return u.ru_maxrss;
 }
 
+// `sgeventd sim` on port 0; returns its port, 0 when it did not start.
+int startSim(std::unique_ptr<testing::Process>& sim, const fs::path& dir, const std::string& name, int gzip) {
+  sim = std::make_unique<testing::Process>(
+      std::vector<std::string>{SGEVENTD_BINARY, "sim", "--port", "0", "--gzip-level", std::to_string(gzip)},
+      std::map<std::string, std::string>{}, (dir / (name + ".stderr")).string());
+  while (true) {
+    auto line = sim->readLine(30s);
+    if (!line) {
+      return 0;
+    }
+    if (auto at = line->find("http://127.0.0.1:"); at != std::string::npos) {
+      return std::stoi(line->substr(at + 17));
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::int64_t events = argc > 1 ? std::stoll(argv[1]) : 1'000'000;
   const int idleSeconds = argc > 2 ? std::stoi(argv[2]) : 10;
   const std::int64_t slowEvents = argc > 3 ? std::stoll(argv[3]) : 20'000;
+  const std::int64_t fullEvents = argc > 4 ? std::stoll(argv[4]) : 20'000;
   const fs::path dir = fs::temp_directory_path() / ("sgeventd-bench-catchup-" + std::to_string(getpid()));
-  fs::create_directories(dir / "plugins");
-  fs::copy_file(SGEVENTD_NOOP_PLUGIN, dir / "plugins/noop.so");
+  fs::create_directories(dir / "native");
+  fs::create_directories(dir / "python");
+  fs::copy_file(SGEVENTD_NOOP_PLUGIN, dir / "native/noop.so");
+  std::ofstream(dir / "python/trivial.py") << "def cb(sg, logger, event, args):\n    pass\n\n"
+                                              "def registerCallbacks(reg):\n"
+                                              "    reg.registerCallback('bench', 'key', cb)\n";
+  plugins::python::PythonSettings pythonSettings;
+  auto pythonLoader = plugins::python::makePythonLoader(pythonSettings);  // on the main thread, first
+  if (!pythonLoader) {
+    std::cerr << pythonLoader.error().message << "\n";
+    return 1;
+  }
 
-  testing::Process sim({SGEVENTD_BINARY, "sim", "--port", "0"}, {}, (dir / "sim.stderr").string());
-  int port = 0;
-  while (port == 0) {
-    auto line = sim.readLine(30s);
-    if (!line) {
-      std::cerr << "the sim did not start\n";
-      return 1;
-    }
-    if (auto at = line->find("http://127.0.0.1:"); at != std::string::npos) {
-      port = std::stoi(line->substr(at + 17));
-    }
+  std::unique_ptr<testing::Process> sim;
+  const int port = startSim(sim, dir, "sim", 0);
+  if (port == 0) {
+    std::cerr << "the sim did not start\n";
+    return 1;
   }
   httplib::Client control("127.0.0.1", port);
   control.set_read_timeout(600, 0);
@@ -75,40 +101,40 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - appendStart).count();
   const std::int64_t last = nlohmann::json::parse(appended->body)["last"].get<std::int64_t>();
 
-  auto makeClient = [port] {
+  auto makeClientFor = [](int sitePort) {
     shotgrid::ClientOptions o;
-    o.server = "http://127.0.0.1:" + std::to_string(port);
+    o.server = "http://127.0.0.1:" + std::to_string(sitePort);
     o.auth = {"sgeventd", "sim-key", {}, {}};
     return std::make_unique<shotgrid::Client>(o);
   };
 
-  // Baseline: the client alone reading every page, as the fetcher does.
-  const auto baseStart = std::chrono::steady_clock::now();
-  {
-    auto client = makeClient();
-    std::int64_t after = 0;
+  // The client alone reading every page after `from`, as the fetcher does with one read at a time.
+  auto clientAlone = [&](int sitePort, std::int64_t from) -> double {
+    auto client = makeClientFor(sitePort);
+    const auto start = std::chrono::steady_clock::now();
+    std::int64_t after = from;
     while (after < last) {
       auto page = client->findEvents(
           nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}), 500);
       if (!page || page->empty()) {
-        std::cerr << "baseline read failed\n";
-        return 1;
+        std::cerr << "the client alone could not read\n";
+        return 0;
       }
       after = page->back().id;
     }
-  }
-  const double baseSeconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - baseStart).count();
+    return static_cast<double>(last - from) /
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
 
   struct Run {
-    double seconds = 0;
+    double rate = 0;
     double cpu = 0;
     double idleCpu = 0;
   };
-  // One catch-up from id 0 to the end of the log, with a fresh state database.
-  // From `from` (0: the start of the log) to its end, reading `concurrency` ranges at once.
-  auto catchUp = [&](store::SyncMode sync, const std::string& name, int idle, int concurrency,
-                     std::int64_t from) -> std::optional<Run> {
+  // One catch-up with a fresh state database, from `from` (0: the start of the log) to its end, reading
+  // `concurrency` ranges at once, through the plugin in folder `kind` ("native" or "python").
+  auto catchUp = [&](const std::string& kind, store::SyncMode sync, const std::string& name, int idle,
+                     int concurrency, std::int64_t from, int sitePort) -> std::optional<Run> {
     const fs::path stateDir = dir / name;
     fs::create_directories(stateDir);
     auto store = store::StateStore::open((stateDir / "state.sqlite").string(), store::OpenMode::Daemon, sync);
@@ -116,15 +142,27 @@ int main(int argc, char** argv) {
       std::cerr << store.error().message << "\n";
       return std::nullopt;
     }
-    (void)(*store)->commit({{dir.string() + "/plugins", "noop", from, {}}});
+    const std::string collection = (dir / kind).string();
+    const std::string pluginName = kind == "native" ? "noop" : "trivial";
+    (void)(*store)->commit({{collection, pluginName, from, {}}});
     (void)(*store)->setHead(std::max<std::int64_t>(from, 1));
     auto logs = std::make_shared<core::MemoryLogFactory>(core::LogLevel::Warning);
     plugins::HostContext host;
     host.logs = logs;
-    host.makeClient = [makeClient](const std::string&, const std::string&) { return makeClient(); };
+    host.makeClient = [&, sitePort](const std::string&, const std::string&) {
+      return makeClientFor(sitePort);
+    };
     std::vector<plugins::PluginLoaderPtr> loaders;
     loaders.push_back(plugins::native::makeNativeLoader());
-    plugins::PluginCatalog catalog({{dir.string() + "/plugins", dir / "plugins"}}, std::move(loaders), host);
+    if (kind == "python") {
+      auto loader = plugins::python::makePythonLoader(pythonSettings);
+      if (!loader) {
+        std::cerr << loader.error().message << "\n";
+        return std::nullopt;
+      }
+      loaders.push_back(std::move(*loader));
+    }
+    plugins::PluginCatalog catalog({{collection, dir / kind}}, std::move(loaders), host);
     app::CatalogSource source(catalog);
     core::Shutdown shutdown;
     engine::EngineOptions options;
@@ -132,7 +170,8 @@ int main(int argc, char** argv) {
     options.fetcher.lead = 10000;
     options.fetcher.concurrency = concurrency;
     options.windowCapacity = 12000;
-    engine::Engine engine(options, {**store, logs, core::systemClock(), shutdown, makeClient, source, {}});
+    auto makeReader = [&, sitePort] { return makeClientFor(sitePort); };
+    engine::Engine engine(options, {**store, logs, core::systemClock(), shutdown, makeReader, source, {}});
     Run run;
     const double cpuStart = cpuSeconds();
     const auto runStart = std::chrono::steady_clock::now();
@@ -147,7 +186,8 @@ int main(int argc, char** argv) {
       }
       std::this_thread::sleep_for(5ms);
     }
-    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count();
+    run.rate = static_cast<double>(last - from) /
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count();
     run.cpu = cpuSeconds() - cpuStart;
     const double idleCpuStart = cpuSeconds();
     std::this_thread::sleep_for(std::chrono::seconds(idle));
@@ -158,13 +198,34 @@ int main(int argc, char** argv) {
   };
 
   const long rssBefore = peakRssKiB();
-  auto normal = catchUp(store::SyncMode::Normal, "normal", 0, 4, 0);
-  auto normalOne = catchUp(store::SyncMode::Normal, "normal-1", 0, 1, 0);
-  auto full = catchUp(store::SyncMode::Full, "full", idleSeconds, 4, 0);
-  if (!normal || !normalOne || !full) {
+  const double baseRate = clientAlone(port, 0);
+  auto native = catchUp("native", store::SyncMode::Normal, "native", idleSeconds, 4, 0, port);
+  auto nativeOne = catchUp("native", store::SyncMode::Normal, "native-1", 0, 1, 0, port);
+  auto python = catchUp("python", store::SyncMode::Normal, "python", 0, 4, 0, port);
+  const std::int64_t fullFrom = std::max<std::int64_t>(0, last - fullEvents);
+  auto full = catchUp("native", store::SyncMode::Full, "full", 0, 4, fullFrom, port);
+  if (baseRate == 0 || !native || !nativeOne || !python || !full) {
     return 1;
   }
   const long rssAfterCatchUps = peakRssKiB();
+
+  // The same site gzipping its replies at level 1, as a site does: the client alone and the native catch-up.
+  std::unique_ptr<testing::Process> gzipSim;
+  const int gzipPort = startSim(gzipSim, dir, "sim-gzip", 1);
+  httplib::Client gzipControl("127.0.0.1", gzipPort);
+  gzipControl.set_read_timeout(600, 0);
+  auto gzipAppended =
+      gzipControl.Post("/sim/events", nlohmann::json{{"count", events}}.dump(), "application/json");
+  if (gzipPort == 0 || !gzipAppended || gzipAppended->status != 200) {
+    std::cerr << "cannot start the gzip sim\n";
+    return 1;
+  }
+  const double gzipBaseRate = clientAlone(gzipPort, 0);
+  auto gzipNative = catchUp("native", store::SyncMode::Normal, "gzip", 0, 4, 0, gzipPort);
+  gzipSim.reset();
+  if (!gzipNative) {
+    return 1;
+  }
 
   // The latency-bound site: every read waits 100 ms before it is answered.
   const std::int64_t slowFrom = std::max<std::int64_t>(0, last - slowEvents);
@@ -176,54 +237,38 @@ int main(int argc, char** argv) {
     std::cerr << "cannot slow the sim down\n";
     return 1;
   }
-  const auto slowBaseStart = std::chrono::steady_clock::now();
-  {
-    auto client = makeClient();
-    std::int64_t after = slowFrom;
-    while (after < last) {
-      auto page = client->findEvents(
-          nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}), 500);
-      if (!page || page->empty()) {
-        std::cerr << "slow baseline read failed\n";
-        return 1;
-      }
-      after = page->back().id;
-    }
-  }
-  const double slowBaseSeconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - slowBaseStart).count();
-  auto slowOne = catchUp(store::SyncMode::Normal, "slow-1", 0, 1, slowFrom);
-  auto slowFour = catchUp(store::SyncMode::Normal, "slow-4", 0, 4, slowFrom);
-  if (!slowOne || !slowFour) {
+  const double slowBaseRate = clientAlone(port, slowFrom);
+  auto slowOne = catchUp("python", store::SyncMode::Normal, "slow-1", 0, 1, slowFrom, port);
+  auto slowFour = catchUp("python", store::SyncMode::Normal, "slow-4", 0, 4, slowFrom, port);
+  if (slowBaseRate == 0 || !slowOne || !slowFour) {
     return 1;
   }
-  const double slowCount = static_cast<double>(last - slowFrom);
-  const double slowBaseRate = slowCount / slowBaseSeconds;
-  const double baseRate = static_cast<double>(last) / baseSeconds;
-  const double fullRate = static_cast<double>(last) / full->seconds;
-  const double normalRate = static_cast<double>(last) / normal->seconds;
-  const double normalOneRate = static_cast<double>(last) / normalOne->seconds;
-  std::cout << "events in the log:                     " << last << " (appended in " << appendSeconds
-            << " s)\n"
-            << "baseline, client reads alone:          " << static_cast<long>(baseRate) << " events/s\n"
-            << "catch-up, state_sync=full:             " << static_cast<long>(fullRate) << " events/s ("
-            << full->seconds << " s, " << full->cpu << " s CPU), ratio to baseline " << fullRate / baseRate
-            << "\n"
-            << "catch-up, state_sync=normal (default): " << static_cast<long>(normalRate) << " events/s ("
-            << normal->seconds << " s, " << normal->cpu << " s CPU), ratio to baseline "
-            << normalRate / baseRate << "\n"
-            << "  the same with fetch_concurrency=1:   " << static_cast<long>(normalOneRate) << " events/s ("
-            << normalOne->seconds << " s), ratio to baseline " << normalOneRate / baseRate << "\n"
-            << "idle CPU over " << idleSeconds << " s:                   " << full->idleCpu << " s ("
-            << 100.0 * full->idleCpu / idleSeconds << " % of a core)\n"
-            << "peak RSS: before the engine " << rssBefore / 1024 << " MiB, after the catch-ups "
-            << rssAfterCatchUps / 1024 << " MiB\n"
-            << "latency-bound site (100 ms a read), " << static_cast<long>(slowCount) << " events:\n"
-            << "  baseline, client reads alone:        " << static_cast<long>(slowBaseRate) << " events/s\n"
-            << "  catch-up, fetch_concurrency=1:       " << static_cast<long>(slowCount / slowOne->seconds)
-            << " events/s, ratio to baseline " << slowCount / slowOne->seconds / slowBaseRate << "\n"
-            << "  catch-up, fetch_concurrency=4:       " << static_cast<long>(slowCount / slowFour->seconds)
-            << " events/s, ratio to baseline " << slowCount / slowFour->seconds / slowBaseRate << "\n";
+  auto row = [](const std::string& what, double rate, double base) {
+    std::cout << what << std::string(what.size() < 52 ? 52 - what.size() : 1, ' ') << static_cast<long>(rate)
+              << " events/s, ratio to the client alone " << rate / base << "\n";
+  };
+  std::cout << "events in the log: " << last << " (appended in " << appendSeconds << " s)\n"
+            << "client alone, reading the log (baseline):           " << static_cast<long>(baseRate)
+            << " events/s\n";
+  row("native no-op plugin, state_sync=normal (default):", native->rate, baseRate);
+  row("  the same with fetch_concurrency=1:", nativeOne->rate, baseRate);
+  row("trivial Python plugin, state_sync=normal:", python->rate, baseRate);
+  row("native no-op plugin, state_sync=full (" + std::to_string(last - fullFrom) + " events):", full->rate,
+      baseRate);
+  std::cout << "  CPU per event: native " << 1e6 * native->cpu / static_cast<double>(last) << " us, Python "
+            << 1e6 * python->cpu / static_cast<double>(last) << " us\n"
+            << "idle CPU over " << idleSeconds << " s after the catch-up: " << native->idleCpu << " s ("
+            << 100.0 * native->idleCpu / idleSeconds << " % of a core)\n"
+            << "peak RSS of this process: before the engine " << rssBefore / 1024
+            << " MiB, after the catch-ups " << rssAfterCatchUps / 1024 << " MiB\n"
+            << "the site gzipping at level 1: client alone " << static_cast<long>(gzipBaseRate)
+            << " events/s\n";
+  row("  native no-op plugin, state_sync=normal:", gzipNative->rate, gzipBaseRate);
+  std::cout << "latency-bound site (100 ms a read), " << last - slowFrom << " events:\n"
+            << "  client alone, one read at a time:                 " << static_cast<long>(slowBaseRate)
+            << " events/s\n";
+  row("  trivial Python plugin, fetch_concurrency=1:", slowOne->rate, slowBaseRate);
+  row("  trivial Python plugin, fetch_concurrency=4:", slowFour->rate, slowBaseRate);
   fs::remove_all(dir);
   return 0;
 }

@@ -116,6 +116,8 @@ class Lane {
   bool deliver(std::size_t index, const core::EventPtr& event);
   void persistState(Member& m, store::PluginState state);
   void publishStatus();
+  static constexpr std::chrono::milliseconds kStatusEvery{20};
+  std::chrono::steady_clock::time_point lastPublished_{};
 
   std::string name_;
   LaneOptions options_;

@@ -81,6 +81,13 @@ SqliteStateStore::SqliteStateStore(std::string path, OpenMode mode, SyncMode syn
 SqliteStateStore::~SqliteStateStore() {
   std::lock_guard dbLock(dbMutex_);
   keepIdentity();
+  // A clean stop leaves SQLite with every cursor, so the next start has nothing to merge.
+  if (cursors_) {
+    if (auto folded = foldNow(); !folded) {
+      critical("Could not fold the cursor journal into " + path_ + " at stop (" + folded.error().message +
+               "); the next start reads it from " + journalPathOf(path_) + ".");
+    }
+  }
 }
 
 void SqliteStateStore::setCriticalLog(std::function<void(const std::string&)> critical) {
@@ -127,6 +134,9 @@ Expected<void> SqliteStateStore::prepareCommitStatements() {
 
 Expected<void> SqliteStateStore::commit(const std::vector<Checkpoint>& checkpoints) {
   SGEVENTD_TRY(writable());
+  if (cursors_ && cursors_->tryCommit(checkpoints)) {
+    return {};
+  }
   PendingCommit mine;
   mine.checkpoints = &checkpoints;
   std::unique_lock lock(queueMutex_);
@@ -174,6 +184,21 @@ void SqliteStateStore::runGroup(const std::vector<PendingCommit*>& group) {
     failAll(begun.error());
     return;
   }
+  // Once per fold interval, the cursors the journal holds ahead of SQLite ride along.
+  std::vector<Checkpoint> folded;
+  std::vector<std::int64_t> foldStamps;
+  if (cursors_ && cursors_->foldDue()) {
+    folded = cursors_->foldable();
+    for (const auto& checkpoint : folded) {
+      auto stamp = writeCheckpoint(checkpoint);
+      if (!stamp) {
+        (void)db_.exec("ROLLBACK");
+        failAll(stamp.error());
+        return;
+      }
+      foldStamps.push_back(*stamp);
+    }
+  }
   const bool isolate = group.size() > 1;
   for (auto* request : group) {
     // A savepoint per request, so one refused request leaves the others of its group intact.
@@ -184,7 +209,7 @@ void SqliteStateStore::runGroup(const std::vector<PendingCommit*>& group) {
         return;
       }
     }
-    request->result = writeRequest(*request->checkpoints);
+    request->result = writeRequest(*request->checkpoints, request->stamps);
     if (isolate) {
       auto closed =
           request->result ? db_.exec("RELEASE request") : db_.exec("ROLLBACK TO request; RELEASE request");
@@ -201,10 +226,52 @@ void SqliteStateStore::runGroup(const std::vector<PendingCommit*>& group) {
   if (auto committed = db_.exec("COMMIT"); !committed) {
     (void)db_.exec("ROLLBACK");
     failAll(committed.error());
+    return;
+  }
+  if (cursors_) {
+    for (std::size_t i = 0; i < folded.size(); ++i) {
+      cursors_->committedToSqlite(folded[i], foldStamps[i], false);
+    }
+    if (!folded.empty()) {
+      cursors_->markFolded();
+    }
+    for (auto* request : group) {
+      for (std::size_t i = 0; request->result && i < request->stamps.size(); ++i) {
+        cursors_->committedToSqlite((*request->checkpoints)[i], request->stamps[i], false);
+      }
+    }
   }
 }
 
-Expected<void> SqliteStateStore::writeRequest(const std::vector<Checkpoint>& checkpoints) {
+Expected<void> SqliteStateStore::foldNow() {
+  auto folded = cursors_->foldable();
+  if (folded.empty()) {
+    return {};
+  }
+  SGEVENTD_TRY(prepareCommitStatements());
+  SGEVENTD_TRY(db_.exec("BEGIN IMMEDIATE"));
+  std::vector<std::int64_t> stamps;
+  for (const auto& checkpoint : folded) {
+    auto stamp = writeCheckpoint(checkpoint);
+    if (!stamp) {
+      (void)db_.exec("ROLLBACK");
+      return tl::unexpected(stamp.error());
+    }
+    stamps.push_back(*stamp);
+  }
+  if (auto committed = db_.exec("COMMIT"); !committed) {
+    (void)db_.exec("ROLLBACK");
+    return committed;
+  }
+  for (std::size_t i = 0; i < folded.size(); ++i) {
+    cursors_->committedToSqlite(folded[i], stamps[i], false);
+  }
+  return {};
+}
+
+Expected<void> SqliteStateStore::writeRequest(const std::vector<Checkpoint>& checkpoints,
+                                              std::vector<std::int64_t>& stamps) {
+  stamps.clear();
   auto& select = statements_->selectCursor;
   for (const auto& checkpoint : checkpoints) {
     StatementReset reset(select);
@@ -213,23 +280,33 @@ Expected<void> SqliteStateStore::writeRequest(const std::vector<Checkpoint>& che
     if (!row) {
       return tl::unexpected(withContext(row.error(), "cannot read checkpoint from " + path_));
     }
-    if (*row && select.int64(0) > checkpoint.cursor) {
+    if (!*row) {
+      continue;
+    }
+    // The journal may hold the plugin further on than SQLite's row: the move is judged against that.
+    std::int64_t stored = select.int64(0);
+    if (cursors_) {
+      stored = std::max(stored, cursors_->cursor(checkpoint.collection, checkpoint.plugin).value_or(0));
+    }
+    if (stored > checkpoint.cursor) {
       return fail("refusing to move the cursor of " + checkpoint.collection + " " + checkpoint.plugin +
-                  " backwards from " + std::to_string(select.int64(0)) + " to " +
-                  std::to_string(checkpoint.cursor));
+                  " backwards from " + std::to_string(stored) + " to " + std::to_string(checkpoint.cursor));
     }
   }
   for (const auto& checkpoint : checkpoints) {
-    if (auto written = writeCheckpoint(checkpoint); !written) {
+    auto written = writeCheckpoint(checkpoint);
+    if (!written) {
       return tl::unexpected(withContext(written.error(), "cannot commit checkpoint to " + path_));
     }
+    stamps.push_back(*written);
   }
   return {};
 }
 
-Expected<void> SqliteStateStore::writeCheckpoint(const Checkpoint& checkpoint) {
+Expected<std::int64_t> SqliteStateStore::writeCheckpoint(const Checkpoint& checkpoint) {
   auto& statements = *statements_;
-  const auto now = toMicros(std::chrono::system_clock::now());
+  const auto now = std::max(toMicros(std::chrono::system_clock::now()), lastStamp_ + 1);
+  lastStamp_ = now;
   SGEVENTD_TRY(statements.upsertCheckpoint.bind(1, checkpoint.collection)
                    .bind(2, checkpoint.plugin)
                    .bind(3, checkpoint.cursor)
@@ -244,7 +321,7 @@ Expected<void> SqliteStateStore::writeCheckpoint(const Checkpoint& checkpoint) {
                      .bind(5, toMicros(gap.expires))
                      .run());
   }
-  return {};
+  return now;
 }
 
 Expected<void> SqliteStateStore::setCursor(const std::string& collection, const std::string& plugin,
@@ -257,11 +334,15 @@ Expected<void> SqliteStateStore::setCursor(const std::string& collection, const 
   keepIdentity();
   SGEVENTD_TRY(prepareCommitStatements());
   SGEVENTD_TRY(db_.exec("BEGIN IMMEDIATE"));
-  auto written = writeCheckpoint(Checkpoint{collection, plugin, cursor, {}});
-  auto committed = written ? db_.exec("COMMIT") : written;
+  const Checkpoint checkpoint{collection, plugin, cursor, {}};
+  auto written = writeCheckpoint(checkpoint);
+  auto committed = written ? db_.exec("COMMIT") : Expected<void>(tl::unexpected(written.error()));
   if (!committed) {
     (void)db_.exec("ROLLBACK");
     return tl::unexpected(withContext(committed.error(), "cannot set the cursor in " + path_));
+  }
+  if (cursors_) {
+    cursors_->committedToSqlite(checkpoint, *written, true);
   }
   return {};
 }
@@ -292,10 +373,14 @@ Expected<std::vector<Checkpoint>> SqliteStateStore::loadCheckpoints() {
   // One read transaction, so cursors and gaps come from the same commit.
   SGEVENTD_TRY(db_.exec("BEGIN"));
   auto load = [&]() -> Expected<std::vector<Checkpoint>> {
-    auto statement =
-        db_.prepare("SELECT collection, plugin, cursor FROM checkpoints ORDER BY collection, plugin");
+    auto statement = db_.prepare(
+        "SELECT collection, plugin, cursor, updated_at FROM checkpoints ORDER BY collection, plugin");
     if (!statement) {
       return tl::unexpected(statement.error());
+    }
+    auto foreign = foreignJournal();
+    if (!foreign) {
+      return tl::unexpected(foreign.error());
     }
     std::vector<Checkpoint> checkpoints;
     while (true) {
@@ -306,7 +391,11 @@ Expected<std::vector<Checkpoint>> SqliteStateStore::loadCheckpoints() {
       if (!*row) {
         break;
       }
-      checkpoints.push_back(Checkpoint{statement->text(0), statement->text(1), statement->int64(2), {}});
+      auto collection = statement->text(0);
+      auto plugin = statement->text(1);
+      const auto cursor =
+          mergedCursor(collection, plugin, statement->int64(2), statement->int64(3), *foreign);
+      checkpoints.push_back(Checkpoint{std::move(collection), std::move(plugin), cursor, {}});
     }
     for (auto& checkpoint : checkpoints) {
       auto gaps = loadGaps(checkpoint.collection, checkpoint.plugin);
@@ -330,9 +419,14 @@ Expected<std::optional<Checkpoint>> SqliteStateStore::loadCheckpoint(const std::
   std::lock_guard dbLock(dbMutex_);
   SGEVENTD_TRY(db_.exec("BEGIN"));
   auto load = [&]() -> Expected<std::optional<Checkpoint>> {
-    auto statement = db_.prepare("SELECT cursor FROM checkpoints WHERE collection = ?1 AND plugin = ?2");
+    auto statement =
+        db_.prepare("SELECT cursor, updated_at FROM checkpoints WHERE collection = ?1 AND plugin = ?2");
     if (!statement) {
       return tl::unexpected(statement.error());
+    }
+    auto foreign = foreignJournal();
+    if (!foreign) {
+      return tl::unexpected(foreign.error());
     }
     statement->bind(1, collection).bind(2, plugin);
     auto row = statement->step();
@@ -342,7 +436,11 @@ Expected<std::optional<Checkpoint>> SqliteStateStore::loadCheckpoint(const std::
     if (!*row) {
       return std::optional<Checkpoint>();
     }
-    Checkpoint checkpoint{collection, plugin, statement->int64(0), {}};
+    Checkpoint checkpoint{
+        collection,
+        plugin,
+        mergedCursor(collection, plugin, statement->int64(0), statement->int64(1), *foreign),
+        {}};
     auto gaps = loadGaps(collection, plugin);
     if (!gaps) {
       return tl::unexpected(gaps.error());

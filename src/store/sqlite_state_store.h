@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "store/daemon_lock.h"
+#include "store/journaled_cursors.h"
 #include "store/sqlite_handle.h"
 #include "store/state_store.h"
 
@@ -55,10 +56,14 @@ class SqliteStateStore final : public StateStore {
 
   // How many transactions commit() has run: grouped commits make this smaller than the call count.
   std::uint64_t commitTransactionsForTest() const;
+  // After construction, before any other call: folds what a cursor journal of an earlier run holds into
+  // SQLite, then starts this run's journal when commits may use it (a daemon under SyncMode::Normal).
+  Expected<void> startJournal();
 
  private:
   struct PendingCommit {
     const std::vector<Checkpoint>* checkpoints = nullptr;
+    std::vector<std::int64_t> stamps;  // updated_at given to each checkpoint's row
     Expected<void> result;
     bool done = false;
   };
@@ -80,8 +85,19 @@ class SqliteStateStore final : public StateStore {
   Expected<void> prepareCommitStatements();
   // Runs one group of pending commits as a single transaction; fills each request's result.
   void runGroup(const std::vector<PendingCommit*>& group);
-  Expected<void> writeRequest(const std::vector<Checkpoint>& checkpoints);
-  Expected<void> writeCheckpoint(const Checkpoint& checkpoint);
+  Expected<void> writeRequest(const std::vector<Checkpoint>& checkpoints, std::vector<std::int64_t>& stamps);
+  // Returns the row's new updated_at: strictly increasing across this store's writes, so a journal slot
+  // built on one commit of a row never matches another.
+  Expected<std::int64_t> writeCheckpoint(const Checkpoint& checkpoint);
+  Expected<void> foldJournalOfEarlierRun();
+  // Writes every cursor the journal holds ahead of SQLite, in one transaction; dbMutex_ held.
+  Expected<void> foldNow();
+  // Cursors the journal holds ahead of SQLite, for readers: this process's own, or a reader's look at
+  // the running daemon's journal file.
+  std::int64_t mergedCursor(const std::string& collection, const std::string& plugin,
+                            std::int64_t sqliteCursor, std::int64_t stamp,
+                            const std::vector<JournalEntry>& foreign) const;
+  Expected<std::vector<JournalEntry>> foreignJournal() const;
   Expected<std::vector<GapRange>> loadGaps(const std::string& collection, const std::string& plugin);
 
   const std::string path_;
@@ -97,6 +113,8 @@ class SqliteStateStore final : public StateStore {
   bool rewriteFailing_ = false;  // the failure was logged once; the next success says so
   Connection db_;
   std::optional<CommitStatements> statements_;
+  std::int64_t lastStamp_ = 0;
+  std::unique_ptr<JournaledCursors> cursors_;  // set by startJournal(); never reset after
 
   mutable std::mutex queueMutex_;
   std::condition_variable queueChanged_;

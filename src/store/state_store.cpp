@@ -155,8 +155,12 @@ Expected<std::unique_ptr<StateStore>> StateStore::open(const std::string& path, 
       }
     }
   }
-  return std::unique_ptr<StateStore>(std::make_unique<SqliteStateStore>(
-      path, mode, sync, origin, std::move(*db), std::move(lock), std::move(warnings)));
+  auto store = std::make_unique<SqliteStateStore>(path, mode, sync, origin, std::move(*db), std::move(lock),
+                                                  std::move(warnings));
+  if (auto started = store->startJournal(); !started) {
+    return tl::unexpected(started.error());
+  }
+  return std::unique_ptr<StateStore>(std::move(store));
 }
 
 }  // namespace sgeventd::store

@@ -1,5 +1,7 @@
 #include "store/wal_syncer.h"
 
+#include "store/cursor_journal.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,7 +27,10 @@ std::string walPathOf(const std::string& databasePath) {
 }  // namespace
 
 WalSyncer::WalSyncer(const std::string& databasePath, std::chrono::milliseconds interval, core::LoggerPtr log)
-    : walPath_(walPathOf(databasePath)), interval_(interval), log_(std::move(log)) {
+    : walPath_(walPathOf(databasePath)),
+      journalPath_(journalPathOf(databasePath)),
+      interval_(interval),
+      log_(std::move(log)) {
   if (interval_.count() > 0) {
     thread_ = std::thread([this] { run(); });
   }
@@ -78,6 +83,33 @@ bool WalSyncer::reopenIfReplaced() {
 
 bool WalSyncer::syncNow() {
   std::lock_guard lock(mutex_);
+  syncJournal();
+  return syncWal();
+}
+
+void WalSyncer::syncJournal() {
+  // The daemon truncates and resizes the journal but never replaces it: the descriptor stays good.
+  if (!journalFd_.valid()) {
+    journalFd_.reset(::open(journalPath_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!journalFd_.valid()) {
+      return;  // state_sync = full, or no daemon yet: nothing to flush
+    }
+  }
+  if (::fdatasync(journalFd_.get()) != 0) {
+    if (!journalFailing_ && log_) {
+      log_->error("Cannot flush the cursor journal " + journalPath_ + " to disk: " + std::strerror(errno) +
+                  ". Cursors since the last flush may roll back in a power cut; retrying every interval.");
+    }
+    journalFailing_ = true;
+    return;
+  }
+  if (journalFailing_ && log_) {
+    log_->info("The cursor journal " + journalPath_ + " is flushed to disk again.");
+  }
+  journalFailing_ = false;
+}
+
+bool WalSyncer::syncWal() {
   if (!reopenIfReplaced()) {
     return false;
   }

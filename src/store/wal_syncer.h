@@ -2,7 +2,8 @@
 // state_sync = normal leaves SQLite's write-ahead log to the OS between checkpoints, so a power cut could
 // roll back any number of commits. The syncer bounds that window: every `interval` it flushes the WAL
 // file to disk if it changed since the last flush, from its own descriptor so it never takes SQLite's
-// locks or waits for a lane's commit.
+// locks or waits for a lane's commit. The cursor journal (cursor_journal.h), where most commits go under
+// this mode, is flushed on the same beat.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -23,20 +24,26 @@ class WalSyncer {
   WalSyncer(const WalSyncer&) = delete;
   WalSyncer& operator=(const WalSyncer&) = delete;
 
-  // Flushes the WAL now if it changed since the last flush; true when it did.
+  // Flushes the WAL now if it changed since the last flush; true when it did. The cursor journal is
+  // flushed too (a clean one costs no write; its changes through the mapping cannot be told from outside).
   bool syncNow();
   std::uint64_t flushes() const;
 
  private:
   void run();
+  bool syncWal();
+  void syncJournal();
   bool reopenIfReplaced();
 
   const std::string walPath_;
+  const std::string journalPath_;
   const std::chrono::milliseconds interval_;
   core::LoggerPtr log_;
 
   mutable std::mutex mutex_;  // guards everything below; syncNow() and the thread may race
   core::UniqueFd fd_;
+  core::UniqueFd journalFd_;
+  bool journalFailing_ = false;
   std::int64_t lastSize_ = -1;
   std::int64_t lastModifiedNanos_ = -1;
   std::uint64_t flushes_ = 0;

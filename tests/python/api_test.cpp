@@ -2,6 +2,7 @@
 // the Registrar, setEmails, the event dict, reload.
 #include <gtest/gtest.h>
 
+#include "plugins/python/datetime_count.h"
 #include "python_support.h"
 
 namespace sgeventd::plugins::python {
@@ -263,6 +264,63 @@ def registerCallbacks(reg):
   bare.json.clear();
   EXPECT_TRUE((*fallback)->invoke(0, bare, {}).ok());
   EXPECT_EQ(host.count("fallback ok"), 1u);
+}
+
+TEST(PythonApi, TheDateTimeCountSeesEveryLiteralAndGivesUpOnEscapes) {
+  EXPECT_EQ(countApi3DateTimes(R"({"created_at":"2024-03-01T12:30:05Z"})"), 1);
+  EXPECT_EQ(countApi3DateTimes(R"({"2024-03-01T12:30:05Z":1,"b":["2024-03-01T12:30:05Z"]})"), 2);
+  EXPECT_EQ(countApi3DateTimes(R"({"a":"2024-03-01","b":"2024-03-01T12:30:05Z and more"})"), 0);
+  EXPECT_EQ(countApi3DateTimes(R"({"a":"2024-03-01T12:30:05"})"), 0);
+  EXPECT_EQ(countApi3DateTimes(R"({"a":"x\u0032024-03-01T12:30:05Z"})"), -1);
+  EXPECT_EQ(countApi3DateTimes(R"("2024-03-01T12:30:05Z")"), 1);
+  EXPECT_EQ(countApi3DateTimes(R"("2024-03-01T12:30:05Z)"), 0);
+}
+
+// The object hook is skipped when created_at holds the text's only date-time: every other shape still
+// converts each date-time wherever it is.
+TEST(PythonApi, EveryDateTimeIsConvertedWhateverTheShortcutSkips) {
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "times", R"PY(
+import datetime
+
+def cb(sg, logger, event, args):
+    kind = event["meta"]["kind"]
+    if kind == "only-meta":
+        assert event["created_at"] is None, event
+        assert isinstance(event["meta"]["new_value"], datetime.datetime), event
+    elif kind == "key":
+        assert isinstance(event["created_at"], datetime.datetime), event
+        assert event["meta"]["2024-03-01T12:30:05Z"] == "x", event
+    elif kind == "escaped":
+        assert isinstance(event["meta"]["new_value"], datetime.datetime), event
+        assert isinstance(event["created_at"], datetime.datetime), event
+    elif kind == "none":
+        assert event["created_at"] == "yesterday", event
+    logger.info("times ok " + kind)
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb)
+)PY"),
+                             host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"only-meta", R"({"type":"EventLogEntry","id":1,"created_at":null,)"
+                    R"("meta":{"kind":"only-meta","new_value":"2024-03-01T12:30:05Z"}})"},
+      {"key", R"({"type":"EventLogEntry","id":2,"created_at":"2024-03-01T12:30:05Z",)"
+              R"("meta":{"kind":"key","2024-03-01T12:30:05Z":"x"}})"},
+      {"escaped", R"({"type":"EventLogEntry","id":3,"created_at":"2024-03-01T12:30:05Z",)"
+                  R"("meta":{"kind":"escaped","new_value":"\u0032024-03-01T12:30:05Z"}})"},
+      {"none", R"({"type":"EventLogEntry","id":4,"created_at":"yesterday","meta":{"kind":"none"}})"},
+  };
+  std::int64_t id = 1;
+  for (const auto& [kind, json] : cases) {
+    core::Event event = makeEvent(id++);
+    event.json = json;
+    EXPECT_TRUE((*plugin)->invoke(0, event, {}).ok()) << kind;
+    EXPECT_EQ(host.count("times ok " + kind), 1u) << kind;
+  }
 }
 
 TEST(PythonApi, EventKeysComeInTheOrderTheSiteSentThem) {

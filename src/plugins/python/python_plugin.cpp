@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/python/datetime_count.h"
 #include "plugins/python/log_routing.h"
 #include "shotgrid/datetime.h"
 
@@ -89,7 +90,9 @@ py::object PythonPlugin::eventDict(const core::Event& event) {
   if (lastEvent_ == &event && lastEventId_ == event.id && lastEventDict_) {
     return lastEventDict_;
   }
-  lastEventDict_ = makeEvent_(event.json.empty() ? eventJson(event) : event.json);
+  std::string built;
+  const std::string& text = event.json.empty() ? (built = eventJson(event)) : event.json;
+  lastEventDict_ = makeEvent_(text, countApi3DateTimes(text));
   lastEvent_ = &event;
   lastEventId_ = event.id;
   return lastEventDict_;
