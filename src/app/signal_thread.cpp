@@ -40,8 +40,17 @@ SignalThread::SignalThread(core::Shutdown& shutdown) : shutdown_(shutdown) {
       } else if (sig == SIGUSR1 && !done_) {
         reopen_ = true;
       }
+      std::lock_guard lock(wakeMutex_);
+      if (wake_ && !done_) {
+        wake_();
+      }
     }
   });
+}
+
+void SignalThread::onSignal(std::function<void()> wake) {
+  std::lock_guard lock(wakeMutex_);
+  wake_ = std::move(wake);
 }
 
 SignalThread::~SignalThread() {

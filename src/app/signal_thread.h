@@ -3,6 +3,8 @@
 // SIGHUP requests a plugin reload, SIGUSR1 asks to reopen the log files (after logrotate moved them).
 // Construct before any other thread so every thread inherits the mask.
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "core/shutdown.h"
@@ -25,12 +27,16 @@ class SignalThread {
   bool takeReloadRequest() { return reload_.exchange(false); }
   // True once per SIGUSR1 received since the last call.
   bool takeReopenRequest() { return reopen_.exchange(false); }
+  // Called from the signal thread after each signal, so the daemon's loop need not poll the requests.
+  void onSignal(std::function<void()> wake);
 
  private:
   core::Shutdown& shutdown_;
   std::atomic<bool> reload_{false};
   std::atomic<bool> reopen_{false};
   std::atomic<bool> done_{false};
+  std::mutex wakeMutex_;
+  std::function<void()> wake_;
   std::thread thread_;
 };
 
