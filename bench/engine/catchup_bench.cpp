@@ -7,6 +7,7 @@
 // one line gives a catch-up with gzip at level 1, as a site sends it.
 //   bench_catchup [EVENTS=1000000] [IDLE_SECONDS=10] [SLOW_EVENTS=20000] [FULL_EVENTS=20000]
 #include <httplib.h>
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -44,6 +45,77 @@ long peakRssKiB() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss;
+}
+
+// A field of /proc/PID/status in KiB ("VmHWM", "RssAnon", ...); -1 when missing.
+long statusKiB(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::stol(line.substr(field.size() + 1));
+    }
+  }
+  return -1;
+}
+
+struct DaemonMemory {
+  long peak = 0;  // VmHWM
+  long anon = 0;  // RssAnon at the end: the daemon's own memory
+  long file = 0;  // RssFile: pages of the binary and shared libraries
+  double rate = 0;
+};
+
+// The real daemon (`sgeventd -c CONF foreground`) through the whole log with the plugin in `folder`, its
+// peak RSS read from /proc at the end of the catch-up (the in-process runs above share this process's
+// heap with the benchmark).
+std::optional<DaemonMemory> daemonCatchUp(const fs::path& dir, const fs::path& folder,
+                                          const std::string& plugin, int port, std::int64_t last) {
+  const fs::path d = dir / ("daemon-" + plugin);
+  fs::create_directories(d);
+  const std::string database = (d / "state.sqlite").string();
+  {
+    auto store = store::StateStore::open(database, store::OpenMode::Daemon);
+    if (!store || !(*store)->commit({{folder.string(), plugin, 0, {}}}) || !(*store)->setHead(1)) {
+      return std::nullopt;
+    }
+  }
+  std::ofstream(d / "daemon.conf") << "[daemon]\npidFile: sgeventd.pid\neventIdFile: shotgunEventDaemon.id\n"
+                                   << "state_database: " << database
+                                   << "\nlogMode: 0\nlogPath: " << d.string()
+                                   << "\nlogFile: daemon\nlogging: 30\nconn_retry_sleep: 1\n"
+                                   << "max_conn_retries: 3\nfetch_interval: 5\n"
+                                   << "[shotgun]\nserver: http://127.0.0.1:" << port
+                                   << "\nname: sgeventd\nkey: sim-key\nuse_session_uuid: False\n"
+                                   << "[plugins]\npaths: " << folder.string()
+                                   << "\n[emails]\nenabled: False\n"
+                                   << "[admin]\nlisten:\n";
+  testing::Process daemon({SGEVENTD_BINARY, "-c", (d / "daemon.conf").string(), "foreground"}, {},
+                          (d / "daemon.stderr").string());
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + 600s;
+  DaemonMemory out;
+  for (;;) {
+    std::this_thread::sleep_for(20ms);
+    auto reader = store::StateStore::open(database, store::OpenMode::ReadOnly);
+    auto checkpoint = reader ? (*reader)->loadCheckpoint(folder.string(), plugin)
+                             : Expected<std::optional<store::Checkpoint>>(std::nullopt);
+    if (checkpoint && *checkpoint && (*checkpoint)->cursor >= last) {
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::cerr << "the daemon did not finish; see " << d << "\n";
+      return std::nullopt;
+    }
+  }
+  out.rate = static_cast<double>(last) /
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.peak = statusKiB(daemon.pid(), "VmHWM");
+  out.anon = statusKiB(daemon.pid(), "RssAnon");
+  out.file = statusKiB(daemon.pid(), "RssFile");
+  daemon.signal(SIGTERM);
+  daemon.wait(30s);
+  return out;
 }
 
 // `sgeventd sim` on port 0; returns its port, 0 when it did not start.
@@ -208,6 +280,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   const long rssAfterCatchUps = peakRssKiB();
+  auto nativeDaemon = daemonCatchUp(dir, dir / "native", "noop", port, last);
+  auto pythonDaemon = daemonCatchUp(dir, dir / "python", "trivial", port, last);
+  if (!nativeDaemon || !pythonDaemon) {
+    return 1;
+  }
 
   // The same site gzipping its replies at level 1, as a site does: the client alone and the native catch-up.
   std::unique_ptr<testing::Process> gzipSim;
@@ -261,6 +338,14 @@ int main(int argc, char** argv) {
             << 100.0 * native->idleCpu / idleSeconds << " % of a core)\n"
             << "peak RSS of this process: before the engine " << rssBefore / 1024
             << " MiB, after the catch-ups " << rssAfterCatchUps / 1024 << " MiB\n"
+            << "the daemon process through the whole log (start-up included), peak RSS / own memory "
+               "(RssAnon) / library pages (RssFile) at the end:\n"
+            << "  native no-op plugin: " << static_cast<long>(nativeDaemon->rate) << " events/s, "
+            << nativeDaemon->peak / 1024 << " / " << nativeDaemon->anon / 1024 << " / "
+            << nativeDaemon->file / 1024 << " MiB\n"
+            << "  trivial Python plugin: " << static_cast<long>(pythonDaemon->rate) << " events/s, "
+            << pythonDaemon->peak / 1024 << " / " << pythonDaemon->anon / 1024 << " / "
+            << pythonDaemon->file / 1024 << " MiB\n"
             << "the site gzipping at level 1: client alone " << static_cast<long>(gzipBaseRate)
             << " events/s\n";
   row("  native no-op plugin, state_sync=normal:", gzipNative->rate, gzipBaseRate);
