@@ -9,7 +9,7 @@ CTEST_JOBS     ?= $(JOBS)
 DEMO_ARGS      ?=
 
 DEBIAN_PACKAGES := cmake ninja-build g++ make pkg-config python3 clang-format \
-  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libsqlite3-dev \
+  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libspdlog-dev libfmt-dev libsqlite3-dev \
   libcli11-dev libcpp-httplib-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev \
   pybind11-dev libpython3.11-dev python3-dev libsystemd-dev systemd ccache \
   python3-aiosmtpd chromium chromium-driver prometheus nats-server libnats-dev
@@ -19,7 +19,7 @@ PACKAGE_DEBIAN_PACKAGES := dpkg-dev file
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := ini_file pickle legacy_import api3_reply datetime admin_request
+FUZZ_TARGETS := ini_file pickle legacy_import api3_reply event_page datetime admin_request
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,12 +1,18 @@
 // The daemon's hot path: 500-event EventLogEntry pages (`id > X`, ascending) from a simulated site holding a
 // 1,000,000-event log. BM_FindEvents fetches and decodes into core::Event; BM_RawPage fetches the same pages
-// as bytes with plain curl, so decode cost = 1 - rate(FindEvents) / rate(RawPage).
+// as bytes with plain curl, so decode cost = 1 - rate(FindEvents) / rate(RawPage). BM_DecodePage and
+// BM_DecodePageGeneral decode one such page over and over, with no HTTP: the event path's decoder
+// (event_page.h) and the general one it falls back to.
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
 
 #include <memory>
 
 #include "shotgrid/client.h"
+#include "shotgrid/event_codec.h"
+#include "shotgrid/event_page.h"
+#include "shotgrid/http_transport.h"
+#include "shotgrid/response.h"
 #include "sim/server.h"
 #include "sim/site.h"
 
@@ -99,6 +105,68 @@ void BM_FindJson(benchmark::State& state) {
   state.counters["events/s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
 }
 
+// One page of the log as the transport receives it (with its padding).
+const sgeventd::shotgrid::HttpResponse& samplePage() {
+  static const sgeventd::shotgrid::HttpResponse page = [] {
+    const auto o = options();
+    sgeventd::shotgrid::TransportOptions t;
+    t.url = o.server + "/api3/json";
+    t.acceptCompression = false;
+    sgeventd::shotgrid::HttpTransport transport(t);
+    const Json request{{"method_name", "read"},
+                       {"params",
+                        {{{"script_name", o.auth.scriptName}, {"script_key", o.auth.scriptKey}},
+                         {{"type", "EventLogEntry"},
+                          {"return_fields", sgeventd::shotgrid::eventFields()},
+                          {"filters", {{"logical_operator", "and"}, {"conditions", Json::array()}}},
+                          {"return_only", "active"},
+                          {"paging", {{"entities_per_page", kPage}, {"current_page", 1}}},
+                          {"sorts", {{{"field_name", "id"}, {"direction", "asc"}}}},
+                          {"return_paging_info", false}}}}};
+    auto reply = transport.post(request.dump());
+    if (!reply) {
+      std::abort();
+    }
+    return std::move(*reply);
+  }();
+  return page;
+}
+
+void BM_DecodePage(benchmark::State& state) {
+  const auto& page = samplePage();
+  std::int64_t events = 0;
+  for (auto _ : state) {
+    auto decoded = sgeventd::shotgrid::decodeEventPage(page, kPage);
+    if (!decoded || decoded->size() != static_cast<std::size_t>(kPage)) {
+      state.SkipWithError("the fast path declined the page");
+      break;
+    }
+    events += static_cast<std::int64_t>(decoded->size());
+    benchmark::DoNotOptimize(decoded->back().id);
+  }
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+}
+
+void BM_DecodePageGeneral(benchmark::State& state) {
+  const auto& page = samplePage();
+  std::int64_t events = 0;
+  for (auto _ : state) {
+    auto body = sgeventd::shotgrid::decodeOrderedResponse(page);
+    if (!body) {
+      state.SkipWithError(body.error().describe().c_str());
+      break;
+    }
+    auto decoded = sgeventd::shotgrid::eventsFromBody(std::move(*body));
+    if (!decoded || decoded->size() != static_cast<std::size_t>(kPage)) {
+      state.SkipWithError("the general path refused the page");
+      break;
+    }
+    events += static_cast<std::int64_t>(decoded->size());
+    benchmark::DoNotOptimize(decoded->back().id);
+  }
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+}
+
 size_t discard(char*, size_t size, size_t n, void* user) {
   *static_cast<std::size_t*>(user) += size * n;
   return size * n;
@@ -151,6 +219,8 @@ void BM_RawPage(benchmark::State& state) {
 BENCHMARK(BM_FindEvents)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_FindJson)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_RawPage)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_DecodePage)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DecodePageGeneral)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -4,8 +4,10 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "shotgrid/event_codec.h"
+#include "shotgrid/event_page.h"
 #include "shotgrid/filters.h"
 #include "shotgrid/http_transport.h"
 #include "shotgrid/response.h"
@@ -65,18 +67,6 @@ Json returnFields(const std::vector<std::string>& fields) {
   return fields.empty() ? Json::array({"id"}) : Json(fields);
 }
 
-template <class J>
-Result<J> entitiesOf(J&& results) {
-  if (!results.is_object()) {
-    return malformed("read results is not an object");
-  }
-  const auto it = results.find("entities");
-  if (it == results.end() || !it->is_array()) {
-    return malformed("read results without an 'entities' list");
-  }
-  return std::move(*it);
-}
-
 const Json* pagingValue(const Json& results, const char* key) {
   if (!results.is_object()) {
     return nullptr;
@@ -128,6 +118,24 @@ Result<Json> batchRequest(const Json& request) {
   return out;
 }
 
+// The event path's reply: its events, when the fast decoder took it (event_page.h), or else the body as
+// the general decoder reads it, for findEvents to take apart or refuse as it always has.
+using EventReply = std::variant<std::vector<core::Event>, nlohmann::ordered_json>;
+
+// A decoder for `send`: an HTTP, JSON or api3 failure is its error, and so retried the same.
+auto eventReplyDecoder(std::size_t expectedEvents) {
+  return [expectedEvents](const HttpResponse& response) -> Result<EventReply> {
+    if (auto events = decodeEventPage(response, expectedEvents)) {
+      return EventReply(std::move(*events));
+    }
+    auto body = decodeOrderedResponse(response);
+    if (!body) {
+      return tl::unexpected(std::move(body.error()));
+    }
+    return EventReply(std::move(*body));
+  };
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -151,10 +159,12 @@ struct Client::Impl {
     }
   }
 
-  // Sends one api3 call (with retries) and returns the decoded body: a Json, or an ordered_json that
-  // keeps the reply's key order (the event path).
-  template <class Body = Json>
-  Result<Body> send(const std::string& method, const Json& params, bool idempotent) {
+  // Sends one api3 call (with retries) and returns the body as `decode` reads it (decodeResponse, or the
+  // event path's decoder). A failure of `decode` is a failed attempt like any other.
+  template <class Decode>
+  std::invoke_result_t<Decode&, const HttpResponse&> send(const std::string& method, const Json& params,
+                                                          bool idempotent, Decode decode) {
+    using Outcome = std::invoke_result_t<Decode&, const HttpResponse&>;
     if (options.server.empty()) {
       return invalid("no server URL configured");
     }
@@ -171,18 +181,14 @@ struct Client::Impl {
     for (int attempt = 1;; ++attempt) {
       bool neverConnected = false;
       std::optional<std::chrono::seconds> retryAfter;
-      Result<Body> outcome = [&]() -> Result<Body> {
+      Outcome outcome = [&]() -> Outcome {
         auto reply = transport.post(body);
         if (!reply) {
           neverConnected = reply.error().neverConnected();
           return tl::unexpected(errorFromTransport(reply.error()));
         }
         retryAfter = reply->retryAfter;
-        if constexpr (std::is_same_v<Body, nlohmann::ordered_json>) {
-          return decodeOrderedResponse(*reply);
-        } else {
-          return decodeResponse(*reply);
-        }
+        return decode(*reply);
       }();
       // A burst is one call's run of retried failures. A storm of 502s, resets or truncated replies would
       // be a line per attempt (and per call of every lane); instead its first retry says what failed and
@@ -234,9 +240,8 @@ struct Client::Impl {
     }
   }
 
-  template <class Body = Json>
-  Result<Body> results(const std::string& method, const Json& params, bool idempotent) {
-    auto body = send<Body>(method, params, idempotent);
+  Result<Json> results(const std::string& method, const Json& params, bool idempotent) {
+    auto body = send(method, params, idempotent, decodeResponse);
     if (!body) {
       return body;
     }
@@ -491,27 +496,16 @@ Result<std::vector<core::Event>> Client::findEvents(const Json& filters, int lim
                     {"sorts", Json::array({{{"field_name", "id"}, {"direction", "asc"}}})},
                     {"api_return_image_urls", true},
                     {"return_paging_info", false}};
-  // Decoded in the reply's key order: Event::json is what Python plugins iterate (`type, id, ...`). An
-  // ordered object is a vector of pairs; for a record's ten keys it decodes no slower than the sorted
-  // map (bench_client BM_FindEvents).
-  auto results = impl_->results<nlohmann::ordered_json>("read", params, true);
-  if (!results) {
-    return tl::unexpected(std::move(results.error()));
+  // A well-formed page is decoded straight from the reply's text (event_page.h); any other reply, in the
+  // reply's key order too, as before: Event::json is what Python plugins iterate (`type, id, ...`).
+  auto reply = impl_->send("read", params, true, eventReplyDecoder(static_cast<std::size_t>(limit)));
+  if (!reply) {
+    return tl::unexpected(std::move(reply.error()));
   }
-  auto entities = entitiesOf(std::move(*results));
-  if (!entities) {
-    return tl::unexpected(std::move(entities.error()));
+  if (auto* events = std::get_if<std::vector<core::Event>>(&*reply)) {
+    return std::move(*events);
   }
-  std::vector<core::Event> events;
-  events.reserve(entities->size());
-  for (auto& record : *entities) {
-    auto event = eventFromRecord(std::move(record));
-    if (!event) {
-      return malformed(event.error().message);
-    }
-    events.push_back(std::move(*event));
-  }
-  return events;
+  return eventsFromBody(std::get<nlohmann::ordered_json>(std::move(*reply)));
 }
 
 }  // namespace sgeventd::shotgrid

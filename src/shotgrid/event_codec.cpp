@@ -4,6 +4,7 @@
 #include "shotgrid/client.h"
 #include "shotgrid/datetime.h"
 #include "shotgrid/event_codec.h"
+#include "shotgrid/response.h"
 
 namespace sgeventd::shotgrid {
 namespace {
@@ -89,5 +90,22 @@ Expected<core::Event> eventFromRecord(Json&& record) { return decodeRecord(recor
 Expected<core::Event> eventFromRecord(nlohmann::ordered_json&& record) { return decodeRecord(record); }
 
 Expected<core::Event> eventFromJson(const Json& record) { return eventFromRecord(Json(record)); }
+
+Result<std::vector<core::Event>> eventsFromBody(nlohmann::ordered_json&& body) {
+  auto entities = entitiesOf(takeResults(std::move(body)));
+  if (!entities) {
+    return tl::unexpected(std::move(entities.error()));
+  }
+  std::vector<core::Event> events;
+  events.reserve(entities->size());
+  for (auto& record : *entities) {
+    auto event = eventFromRecord(std::move(record));
+    if (!event) {
+      return tl::unexpected(ClientError{ErrorKind::Malformed, std::move(event.error().message)});
+    }
+    events.push_back(std::move(*event));
+  }
+  return events;
+}
 
 }  // namespace sgeventd::shotgrid

@@ -9,10 +9,17 @@
 namespace sgeventd::shotgrid {
 namespace {
 
+// curl hands over the body as it decodes it (after gzip, when the server compressed it), so the padding
+// is kept here, growing the buffer geometrically as append would.
 size_t appendBody(char* data, size_t size, size_t count, void* user) {
-  auto* out = static_cast<HttpResponse*>(user);
-  out->body.append(data, size * count);
-  return size * count;
+  std::string& body = static_cast<HttpResponse*>(user)->body;
+  const std::size_t length = size * count;
+  const std::size_t needed = body.size() + length + kBodyPadding;
+  if (body.capacity() < needed) {
+    body.reserve(std::max(needed, 2 * body.capacity()));
+  }
+  body.append(data, length);
+  return length;
 }
 
 std::string_view trim(std::string_view s) {

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -13,10 +14,14 @@
 
 namespace sgeventd::shotgrid {
 
+// A received body keeps at least this many bytes of spare capacity past its end: the event path's
+// parser (simdjson, event_page.cpp) reads up to that far ahead, and so needs no copy of the page.
+inline constexpr std::size_t kBodyPadding = 64;
+
 struct HttpResponse {
   long status = 0;
   std::string reason;  // from the status line, may be empty
-  std::string body;
+  std::string body;    // as HttpTransport::post received it: with kBodyPadding spare capacity
   std::optional<std::chrono::seconds> retryAfter;  // Retry-After in seconds, when the server sent one
 };
 

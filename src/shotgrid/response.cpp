@@ -105,6 +105,18 @@ J takeResultsOf(J&& body) {
   return std::move(body);
 }
 
+template <class J>
+Result<J> entitiesOfResults(J&& results) {
+  if (!results.is_object()) {
+    return malformed("read results is not an object");
+  }
+  const auto it = results.find("entities");
+  if (it == results.end() || !it->is_array()) {
+    return malformed("read results without an 'entities' list");
+  }
+  return std::move(*it);
+}
+
 }  // namespace
 
 Result<Json> decodeResponse(const HttpResponse& response) { return decodeAs<Json>(response); }
@@ -116,6 +128,12 @@ Result<nlohmann::ordered_json> decodeOrderedResponse(const HttpResponse& respons
 Json takeResults(Json&& body) { return takeResultsOf(std::move(body)); }
 
 nlohmann::ordered_json takeResults(nlohmann::ordered_json&& body) { return takeResultsOf(std::move(body)); }
+
+Result<Json> entitiesOf(Json&& results) { return entitiesOfResults(std::move(results)); }
+
+Result<nlohmann::ordered_json> entitiesOf(nlohmann::ordered_json&& results) {
+  return entitiesOfResults(std::move(results));
+}
 
 bool isRetryable(const ClientError& error, bool idempotent, bool neverConnected) {
   if (neverConnected) {

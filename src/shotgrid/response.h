@@ -26,6 +26,10 @@ Result<nlohmann::ordered_json> decodeOrderedResponse(const HttpResponse& respons
 Json takeResults(Json&& body);
 nlohmann::ordered_json takeResults(nlohmann::ordered_json&& body);
 
+// The `entities` list of a read's results, or a Malformed error when they have none.
+Result<Json> entitiesOf(Json&& results);
+Result<nlohmann::ordered_json> entitiesOf(nlohmann::ordered_json&& results);
+
 // Whether a failed attempt may be sent again: reads on transient failures, writes only when the request
 // provably never left this machine.
 bool isRetryable(const ClientError& error, bool idempotent, bool neverConnected);
