@@ -95,11 +95,24 @@ std::optional<DaemonMemory> daemonCatchUp(const fs::path& dir, const fs::path& f
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + 600s;
   DaemonMemory out;
+  // One reader, looked at ten times a second: a fresh open per look cost the daemon a fifth of its rate.
+  std::unique_ptr<store::StateStore> reader;
+  std::int64_t firstCursor = 0;
+  auto firstSeen = start;
   for (;;) {
-    std::this_thread::sleep_for(20ms);
-    auto reader = store::StateStore::open(database, store::OpenMode::ReadOnly);
-    auto checkpoint = reader ? (*reader)->loadCheckpoint(folder.string(), plugin)
+    std::this_thread::sleep_for(100ms);
+    if (!reader) {
+      auto opened = store::StateStore::open(database, store::OpenMode::ReadOnly);
+      if (opened) {
+        reader = std::move(*opened);
+      }
+    }
+    auto checkpoint = reader ? reader->loadCheckpoint(folder.string(), plugin)
                              : Expected<std::optional<store::Checkpoint>>(std::nullopt);
+    if (checkpoint && *checkpoint && (*checkpoint)->cursor > 0 && firstCursor == 0) {
+      firstCursor = (*checkpoint)->cursor;  // start-up is over: the rate counts from here
+      firstSeen = std::chrono::steady_clock::now();
+    }
     if (checkpoint && *checkpoint && (*checkpoint)->cursor >= last) {
       break;
     }
@@ -108,8 +121,8 @@ std::optional<DaemonMemory> daemonCatchUp(const fs::path& dir, const fs::path& f
       return std::nullopt;
     }
   }
-  out.rate = static_cast<double>(last) /
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.rate = static_cast<double>(last - firstCursor) /
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - firstSeen).count();
   out.peak = statusKiB(daemon.pid(), "VmHWM");
   out.anon = statusKiB(daemon.pid(), "RssAnon");
   out.file = statusKiB(daemon.pid(), "RssFile");
@@ -338,7 +351,7 @@ int main(int argc, char** argv) {
             << 100.0 * native->idleCpu / idleSeconds << " % of a core)\n"
             << "peak RSS of this process: before the engine " << rssBefore / 1024
             << " MiB, after the catch-ups " << rssAfterCatchUps / 1024 << " MiB\n"
-            << "the daemon process through the whole log (start-up included), peak RSS / own memory "
+            << "the daemon process through the whole log (from its first commit), peak RSS / own memory "
                "(RssAnon) / library pages (RssFile) at the end:\n"
             << "  native no-op plugin: " << static_cast<long>(nativeDaemon->rate) << " events/s, "
             << nativeDaemon->peak / 1024 << " / " << nativeDaemon->anon / 1024 << " / "
