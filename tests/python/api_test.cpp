@@ -274,6 +274,9 @@ TEST(PythonApi, TheDateTimeCountSeesEveryLiteralAndGivesUpOnEscapes) {
   EXPECT_EQ(countApi3DateTimes(R"({"a":"x\u0032024-03-01T12:30:05Z"})"), -1);
   EXPECT_EQ(countApi3DateTimes(R"("2024-03-01T12:30:05Z")"), 1);
   EXPECT_EQ(countApi3DateTimes(R"("2024-03-01T12:30:05Z)"), 0);
+  EXPECT_EQ(countApi3DateTimes(R"({"w":"٢٠٢٤-٠٣-٠١T12:30:05Z"})"), 1)
+      << "other digits: Python's check decides";
+  EXPECT_EQ(countApi3DateTimes(R"({"q":"say \"2024-03-01T12:30:05Z\""})"), 0);
 }
 
 // The object hook is skipped when created_at holds the text's only date-time: every other shape still
@@ -320,6 +323,88 @@ def registerCallbacks(reg):
     event.json = json;
     EXPECT_TRUE((*plugin)->invoke(0, event, {}).ok()) << kind;
     EXPECT_EQ(host.count("times ok " + kind), 1u) << kind;
+  }
+}
+
+// The dict built in C++ (event_dict.h) against the bootstrap's json.loads with its object hook: the same
+// keys in the same order, the same types, values and datetimes, for every text, whichever way it went.
+TEST(PythonApi, TheEventDictBuiltInCxxIsTheOneJsonLoadsBuilds) {
+  const std::vector<std::string> texts = {
+      R"({"type":"EventLogEntry","id":0,"event_type":"Shotgun_Task_Change","attribute_name":"sg_status_list",)"
+      R"("meta":{"type":"attribute_change","old_value":"ip","new_value":"fin","entity_id":4711},)"
+      R"("entity":{"type":"Task","id":4711,"name":"anim"},"user":{"type":"HumanUser","id":35,"name":"Kevin"},)"
+      R"("project":null,"session_uuid":"450e4da2-dafa-11e0-9ba7-0023dffffeab","created_at":"2024-03-01T12:30:05Z"})",
+      R"({"id":1,"user":{"name":"José 日本 🎬"},"created_at":"2024-07-01T23:59:59Z","e":"","t":true,"f":false})",
+      R"({"id":2,"a":1,"b":2,"a":3})",
+      R"({"id":3,"n":[-0,0,1.5,-1e5,1E2,123456789012345678,2.5e-300,1e-400,0.1,-0.0,18446744073709551]})",
+      R"({"id":4,"m":[["2024-03-01T12:30:05Z",[{"at":"2000-01-01T00:00:00Z"}]],"2024-03-01T12:30:05"],"o":{}})",
+      R"({"id":5,"meta":{"2024-03-01T12:30:05Z":"key, not value"},"created_at":null})",
+      R"({"id":6,"big":1234567890123456789012})",
+      R"({"id":7,"s":"caf\u00e9","created_at":"2024-03-01T12:30:05Z"})",
+      R"({"id":8,"x":NaN})",
+      R"({"id":9,"deep":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["2024-03-01T12:30:05Z"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})",
+      R"({"id":10,"w":"٢٠٢٤-٠٣-٠١T12:30:05Z","v":"2024-03-01Tx2:30:05Z","q":"say \"2024-03-01T12:30:05Z\""})",
+      R"({"id":11,"esc":"tab\there\nnew \\ slash \/","created_at":"1969-12-31T23:59:59Z"})",
+  };
+  std::string list = "[";
+  for (const auto& text : texts) {
+    std::string escaped;
+    for (const char c : text) {
+      escaped += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
+    }
+    list += "'" + escaped + "',\n";
+  }
+  list += "]";
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "same", "# -*- coding: utf-8 -*-\nTEXTS = " + list + R"PY(
+import datetime
+import _sgeventd_bootstrap as bootstrap
+
+def same(a, b, path="event"):
+    if type(a) is not type(b):
+        return path + ": " + repr(type(a)) + " is not " + repr(type(b))
+    if type(a) is dict:
+        if list(a.keys()) != list(b.keys()):
+            return path + ": keys " + repr(list(a.keys())) + " != " + repr(list(b.keys()))
+        for k in a:
+            d = same(a[k], b[k], path + "[" + repr(k) + "]")
+            if d:
+                return d
+        return None
+    if type(a) is list:
+        if len(a) != len(b):
+            return path + ": lengths differ"
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = same(x, y, path + "[" + str(i) + "]")
+            if d:
+                return d
+        return None
+    if type(a) is float:
+        return None if repr(a) == repr(b) else path + ": " + repr(a) + " != " + repr(b)
+    if type(a) is datetime.datetime:
+        ok = a == b and a.tzinfo == b.tzinfo and a.isoformat() == b.isoformat()
+        return None if ok else path + ": " + repr(a) + " != " + repr(b)
+    return None if a == b else path + ": " + repr(a) + " != " + repr(b)
+
+def cb(sg, logger, event, args):
+    expected = bootstrap.decode(TEXTS[event["id"]])
+    difference = same(event, expected)
+    assert difference is None, difference
+    logger.info("same %d", event["id"])
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb)
+)PY"),
+                             host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    core::Event event = makeEvent(static_cast<std::int64_t>(i));
+    event.json = texts[i];
+    const auto outcome = (*plugin)->invoke(0, event, {});
+    EXPECT_TRUE(outcome.ok()) << i << ": " << outcome.message;
+    EXPECT_EQ(host.count("same " + std::to_string(i)), 1u) << i;
   }
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugins/python/datetime_count.h"
+#include "plugins/python/event_dict.h"
 #include "plugins/python/log_routing.h"
 #include "shotgrid/datetime.h"
 
@@ -64,6 +65,8 @@ PythonPlugin::PythonPlugin(PluginId id, py::object state, bool useSessionUuid)
   }
   runCallback_ = bootstrap().attr("run_callback");
   makeEvent_ = bootstrap().attr("make_event");
+  toLocal_ = bootstrap().attr("_local_from_api3");
+  isDateTime_ = bootstrap().attr("_is_api3_datetime");
 }
 
 PythonPlugin::~PythonPlugin() {
@@ -75,6 +78,8 @@ PythonPlugin::~PythonPlugin() {
     state_.release();
     runCallback_.release();
     makeEvent_.release();
+    toLocal_.release();
+    isDateTime_.release();
     lastEventDict_.release();
     return;
   }
@@ -83,6 +88,8 @@ PythonPlugin::~PythonPlugin() {
   state_ = py::object();
   runCallback_ = py::object();
   makeEvent_ = py::object();
+  toLocal_ = py::object();
+  isDateTime_ = py::object();
   lastEventDict_ = py::object();
 }
 
@@ -92,7 +99,11 @@ py::object PythonPlugin::eventDict(const core::Event& event) {
   }
   std::string built;
   const std::string& text = event.json.empty() ? (built = eventJson(event)) : event.json;
-  lastEventDict_ = makeEvent_(text, countApi3DateTimes(text));
+  if (auto dict = buildEventDict(text, toLocal_, isDateTime_)) {
+    lastEventDict_ = std::move(*dict);
+  } else {
+    lastEventDict_ = makeEvent_(text, countApi3DateTimes(text));
+  }
   lastEvent_ = &event;
   lastEventId_ = event.id;
   return lastEventDict_;

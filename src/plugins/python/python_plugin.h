@@ -34,6 +34,8 @@ class PythonPlugin final : public Plugin {
   std::vector<py::object> entries_;
   py::object runCallback_;
   py::object makeEvent_;
+  py::object toLocal_;     // the bootstrap's _local_from_api3, for the dict built here
+  py::object isDateTime_;  // its _is_api3_datetime
   // Guarded by the GIL.
   const core::Event* lastEvent_ = nullptr;
   std::int64_t lastEventId_ = 0;
