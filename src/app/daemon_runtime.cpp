@@ -198,6 +198,9 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     factory->setLevel(name, level);
   };
   auto pluginLoaders = makePluginLoaders(c, *logs, log, shutdown, setLevel);
+  if (pluginLoaders.pythonDeferred) {
+    log->info("No Python plugin yet: the Python interpreter starts with the first one.");
+  }
   if (!pluginLoaders.pythonError.empty()) {
     log->error("Python plugins are disabled: " + pluginLoaders.pythonError);
   }

@@ -1,5 +1,7 @@
 #include "app/plugin_loaders.h"
 
+#include <filesystem>
+
 #include "plugins/native/native_loader.h"
 #include "plugins/python/python_loader.h"
 
@@ -21,6 +23,50 @@ shotgrid::ClientOptions clientOptions(const config::DaemonConfig& c, const std::
   return o;
 }
 
+namespace {
+
+bool anyPythonPlugin(const std::vector<std::string>& folders) {
+  for (const auto& folder : folders) {
+    std::error_code error;
+    for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end;
+         it.increment(error)) {
+      if (it->path().extension() == ".py") {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// With no *.py plugin at start, the interpreter (about 12 MiB with its heap) starts only when one appears.
+// Loads happen on the thread that refreshes the catalog, which is the main thread (engine start and the
+// daemon's loop), as the interpreter needs.
+class DeferredPythonLoader final : public plugins::PluginLoader {
+ public:
+  explicit DeferredPythonLoader(plugins::python::PythonSettings settings) : settings_(std::move(settings)) {}
+
+  bool handles(const std::filesystem::path& file) const override { return file.extension() == ".py"; }
+
+  Expected<plugins::PluginPtr> load(const plugins::PluginId& id,
+                                    const plugins::HostContext& context) override {
+    if (!loader_) {
+      auto started = plugins::python::makePythonLoader(settings_);
+      if (!started) {
+        return fail("Python plugins are disabled: " + started.error().message,
+                    static_cast<int>(plugins::LoadErrorKind::Load));
+      }
+      loader_ = std::move(*started);
+    }
+    return loader_->load(id, context);
+  }
+
+ private:
+  plugins::python::PythonSettings settings_;
+  plugins::PluginLoaderPtr loader_;
+};
+
+}  // namespace
+
 PluginLoaders makePluginLoaders(const config::DaemonConfig& c, core::LogFactoryPtr logs, core::LoggerPtr log,
                                 core::Shutdown& shutdown,
                                 std::function<void(const std::string&, core::LogLevel)> setLevel) {
@@ -40,6 +86,11 @@ PluginLoaders makePluginLoaders(const config::DaemonConfig& c, core::LogFactoryP
   python.httpProxy = c.proxyServer;
   python.level = static_cast<core::LogLevel>(c.logLevel);
   python.setLogLevel = std::move(setLevel);
+  if (!anyPythonPlugin(c.resolvedPluginPaths)) {
+    out.loaders.push_back(std::make_unique<DeferredPythonLoader>(std::move(python)));
+    out.pythonDeferred = true;
+    return out;
+  }
   if (auto pythonLoader = plugins::python::makePythonLoader(python); pythonLoader) {
     out.loaders.push_back(std::move(*pythonLoader));
   } else {

@@ -17,7 +17,8 @@ namespace sgeventd::app {
 struct PluginLoaders {
   plugins::HostContext host;
   std::vector<plugins::PluginLoaderPtr> loaders;
-  std::string pythonError;  // why Python plugins cannot load here; "" when they can
+  std::string pythonError;      // why Python plugins cannot load here; "" when they can
+  bool pythonDeferred = false;  // no *.py plugin at start: the interpreter starts with the first one
 };
 
 // The log hears retry bursts (a storm of 502s or resets is otherwise silent), and the stop request cuts

@@ -172,6 +172,37 @@ TEST_F(DaemonProcessTest, KillNineAtRandomMomentsLosesNothingAndRepeatsAtMostOnc
   RecordProperty("duplicates", duplicates);
 }
 
+// With native plugins only, the interpreter waits for the first *.py plugin; one dropped into the folder
+// while the daemon runs then starts it (on the daemon's main thread) and runs like any other.
+TEST_F(DaemonProcessTest, APythonPluginAddedToANativeOnlyDaemonStartsTheInterpreterAndRuns) {
+  const auto pyFile = dir_ / "python.txt";
+  auto daemon = startDaemon({{"SGEVENTD_PY_FILE", pyFile.string()}});
+  ASSERT_TRUE(waitUntil([&] { return pluginStarted(); })) << slurp(dir_ / "daemon.stderr");
+  EXPECT_NE(slurp(dir_ / "logs/shotgunEventDaemon").find("the Python interpreter starts with the first one"),
+            std::string::npos);
+  {
+    std::ofstream py(dir_ / "plugins/late_python.py.tmp");
+    py << "import os\n"
+          "def registerCallbacks(reg):\n"
+          "    reg.registerCallback('sgeventd', 'sim-key', record, None, os.environ['SGEVENTD_PY_FILE'])\n"
+          "def record(sg, logger, event, out):\n"
+          "    assert event['created_at'].tzinfo is not None\n"
+          "    with open(out, 'a') as f:\n"
+          "        f.write('%d\\n' % event['id'])\n";
+  }
+  fs::rename(dir_ / "plugins/late_python.py.tmp", dir_ / "plugins/late_python.py");
+  ASSERT_TRUE(waitUntil([&] {
+    const auto log = slurp(dir_ / "logs/shotgunEventDaemon");
+    return log.find("Plugin late_python") != std::string::npos;
+  })) << slurp(dir_ / "logs/shotgunEventDaemon");
+  const auto last = appendEvents(20);
+  ASSERT_TRUE(waitUntil([&] { return countedIds(pyFile).size() == 20u; }))
+      << slurp(dir_ / "logs/shotgunEventDaemon") << slurp(dir_ / "daemon.stderr");
+  EXPECT_EQ(countedIds(pyFile).back(), last);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(20s).value_or(-1), 0);
+}
+
 TEST_F(DaemonProcessTest, PythonAndNativePluginsRunSideBySideAndAreListed) {
   {
     // A plugin written for the original daemon, unchanged: positional matchEvents, args, a logger.
