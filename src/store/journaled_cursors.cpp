@@ -14,12 +14,17 @@ std::string JournaledCursors::keyOf(const std::string& collection, const std::st
 }
 
 bool JournaledCursors::foldDue() const {
+  std::lock_guard lock(mutex_);
+  return foldDueLocked();
+}
+
+bool JournaledCursors::foldDueLocked() const {
   return ahead_ > 0 && std::chrono::steady_clock::now() - lastFold_ >= kFoldEvery;
 }
 
 bool JournaledCursors::tryCommit(const std::vector<Checkpoint>& checkpoints) {
   std::lock_guard lock(mutex_);
-  if (foldDue()) {
+  if (foldDueLocked()) {
     return false;
   }
   std::vector<Plugin*> targets;

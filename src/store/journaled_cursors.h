@@ -53,6 +53,7 @@ class JournaledCursors {
     std::vector<GapRange> gaps;
   };
   static std::string keyOf(const std::string& collection, const std::string& plugin);
+  bool foldDueLocked() const;  // mutex_ held
 
   mutable std::mutex mutex_;
   CursorJournal journal_;

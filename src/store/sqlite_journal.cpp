@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <unordered_map>
 
@@ -82,12 +81,8 @@ Expected<void> SqliteStateStore::foldJournalOfEarlierRun() {
       }
     }
     for (const auto& m : moves) {
-      const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-      lastStamp_ = std::max<std::int64_t>(now, lastStamp_ + 1);
       SGEVENTD_TRY(
-          update->bind(1, m.cursor).bind(2, lastStamp_).bind(3, m.collection).bind(4, m.plugin).run());
+          update->bind(1, m.cursor).bind(2, nextStamp()).bind(3, m.collection).bind(4, m.plugin).run());
     }
     return {};
   };

@@ -189,15 +189,13 @@ void SqliteStateStore::runGroup(const std::vector<PendingCommit*>& group) {
   std::vector<std::int64_t> foldStamps;
   if (cursors_ && cursors_->foldDue()) {
     folded = cursors_->foldable();
-    for (const auto& checkpoint : folded) {
-      auto stamp = writeCheckpoint(checkpoint);
-      if (!stamp) {
-        (void)db_.exec("ROLLBACK");
-        failAll(stamp.error());
-        return;
-      }
-      foldStamps.push_back(*stamp);
+    auto stamps = writeCheckpoints(folded);
+    if (!stamps) {
+      (void)db_.exec("ROLLBACK");
+      failAll(stamps.error());
+      return;
     }
+    foldStamps = std::move(*stamps);
   }
   const bool isolate = group.size() > 1;
   for (auto* request : group) {
@@ -229,12 +227,7 @@ void SqliteStateStore::runGroup(const std::vector<PendingCommit*>& group) {
     return;
   }
   if (cursors_) {
-    for (std::size_t i = 0; i < folded.size(); ++i) {
-      cursors_->committedToSqlite(folded[i], foldStamps[i], false);
-    }
-    if (!folded.empty()) {
-      cursors_->markFolded();
-    }
+    foldedIntoSqlite(folded, foldStamps);
     for (auto* request : group) {
       for (std::size_t i = 0; request->result && i < request->stamps.size(); ++i) {
         cursors_->committedToSqlite((*request->checkpoints)[i], request->stamps[i], false);
@@ -250,23 +243,43 @@ Expected<void> SqliteStateStore::foldNow() {
   }
   SGEVENTD_TRY(prepareCommitStatements());
   SGEVENTD_TRY(db_.exec("BEGIN IMMEDIATE"));
+  auto stamps = writeCheckpoints(folded);
+  auto committed = stamps ? db_.exec("COMMIT") : Expected<void>(tl::unexpected(stamps.error()));
+  if (!committed) {
+    (void)db_.exec("ROLLBACK");
+    return committed;
+  }
+  foldedIntoSqlite(folded, *stamps);
+  return {};
+}
+
+Expected<std::vector<std::int64_t>> SqliteStateStore::writeCheckpoints(
+    const std::vector<Checkpoint>& checkpoints) {
   std::vector<std::int64_t> stamps;
-  for (const auto& checkpoint : folded) {
+  stamps.reserve(checkpoints.size());
+  for (const auto& checkpoint : checkpoints) {
     auto stamp = writeCheckpoint(checkpoint);
     if (!stamp) {
-      (void)db_.exec("ROLLBACK");
       return tl::unexpected(stamp.error());
     }
     stamps.push_back(*stamp);
   }
-  if (auto committed = db_.exec("COMMIT"); !committed) {
-    (void)db_.exec("ROLLBACK");
-    return committed;
-  }
+  return stamps;
+}
+
+void SqliteStateStore::foldedIntoSqlite(const std::vector<Checkpoint>& folded,
+                                        const std::vector<std::int64_t>& stamps) {
   for (std::size_t i = 0; i < folded.size(); ++i) {
     cursors_->committedToSqlite(folded[i], stamps[i], false);
   }
-  return {};
+  if (!folded.empty()) {
+    cursors_->markFolded();
+  }
+}
+
+std::int64_t SqliteStateStore::nextStamp() {
+  lastStamp_ = std::max(toMicros(std::chrono::system_clock::now()), lastStamp_ + 1);
+  return lastStamp_;
 }
 
 Expected<void> SqliteStateStore::writeRequest(const std::vector<Checkpoint>& checkpoints,
@@ -305,8 +318,7 @@ Expected<void> SqliteStateStore::writeRequest(const std::vector<Checkpoint>& che
 
 Expected<std::int64_t> SqliteStateStore::writeCheckpoint(const Checkpoint& checkpoint) {
   auto& statements = *statements_;
-  const auto now = std::max(toMicros(std::chrono::system_clock::now()), lastStamp_ + 1);
-  lastStamp_ = now;
+  const auto now = nextStamp();
   SGEVENTD_TRY(statements.upsertCheckpoint.bind(1, checkpoint.collection)
                    .bind(2, checkpoint.plugin)
                    .bind(3, checkpoint.cursor)

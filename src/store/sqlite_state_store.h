@@ -92,6 +92,12 @@ class SqliteStateStore final : public StateStore {
   Expected<void> foldJournalOfEarlierRun();
   // Writes every cursor the journal holds ahead of SQLite, in one transaction; dbMutex_ held.
   Expected<void> foldNow();
+  // Within an open transaction: each checkpoint's row, returning the stamps they got.
+  Expected<std::vector<std::int64_t>> writeCheckpoints(const std::vector<Checkpoint>& checkpoints);
+  // After the transaction that wrote `folded` (the journal's cursors) committed.
+  void foldedIntoSqlite(const std::vector<Checkpoint>& folded, const std::vector<std::int64_t>& stamps);
+  // A row's next updated_at: now, or one past the last stamp given, whichever is later.
+  std::int64_t nextStamp();
   // Cursors the journal holds ahead of SQLite, for readers: this process's own, or a reader's look at
   // the running daemon's journal file.
   std::int64_t mergedCursor(const std::string& collection, const std::string& plugin,

@@ -143,8 +143,10 @@ TEST(CursorJournal, ARewindIsNeverUndoneByAnOlderJournalSlot) {
     if (!store) {
       return false;
     }
-    return (*store)->commit({{"c", "p", 1, {}}}) && (*store)->commit({{"c", "p", 900, {}}}) &&
-           (*store)->setCursor("c", "p", 20) && (*store)->commit({{"c", "p", 21, {}}});
+    const bool made = bool((*store)->commit({{"c", "p", 1, {}}}));
+    const bool ahead = made && bool((*store)->commit({{"c", "p", 900, {}}}));
+    const bool rewound = ahead && bool((*store)->setCursor("c", "p", 20));
+    return rewound && bool((*store)->commit({{"c", "p", 21, {}}}));
   });
   auto reopened = open(path);
   ASSERT_TRUE(reopened);
@@ -171,7 +173,11 @@ TEST(CursorJournal, AStartUnderFullFoldsTheJournalOfAKilledNormalRunAndRemovesIt
   const auto path = dir.file("s.sqlite");
   inChildThenKill([&] {
     auto store = StateStore::open(path, OpenMode::Daemon, SyncMode::Normal);
-    return store && (*store)->commit({{"c", "p", 1, {}}}) && (*store)->commit({{"c", "p", 300, {}}});
+    if (!store) {
+      return false;
+    }
+    const bool made = bool((*store)->commit({{"c", "p", 1, {}}}));
+    return made && bool((*store)->commit({{"c", "p", 300, {}}}));
   });
   ASSERT_TRUE(std::filesystem::exists(journalPathOf(path)));
   auto reopened = open(path, OpenMode::Daemon, SyncMode::Full);
