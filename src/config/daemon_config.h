@@ -73,6 +73,12 @@ struct BrokerSettings {
   int replicas = 1;                        // 1 or 3 copies of the stream in the cluster
   std::string site;                        // subject token; derived from [shotgun] server when absent
   int maxPendingAcks = 256;                // events published and not yet acknowledged, at most
+  // Workers (`sgeventd worker --broker`): how long a delivered event may go unacknowledged before the
+  // server hands it to another worker (a running callback extends it every ack_wait / 3).
+  std::chrono::milliseconds ackWait{30000};
+  // `new_consumer_start`: where a plugin's consumer created now starts: after the newest event (false,
+  // the original's rule for a new plugin) or at the stream's first event (true, `all`).
+  bool newConsumerStartAll = false;
   bool enabled() const { return !urls.empty(); }
   bool operator==(const BrokerSettings&) const = default;
 };

@@ -120,6 +120,14 @@ const std::vector<Key<BrokerSettings>>& brokerKeys() {
       {"max_pending_acks", Need::Optional, Parser::integer(1, 65536), "256",
        "events published and not yet acknowledged by JetStream, at most (the publish window)",
        [](const Value& v, B& b, K&) { b.maxPendingAcks = static_cast<int>(v.integer); }},
+      {"ack_wait", Need::Optional, Parser::seconds(0.1, 3600), "30",
+       "workers: seconds a delivered event may go unacknowledged before another worker gets it; a running "
+       "callback extends it every ack_wait / 3",
+       [](const Value& v, B& b, K&) { b.ackWait = v.millis(); }},
+      {"new_consumer_start", Need::Optional, Parser::choice({"new", "all"}), "new",
+       "workers: where a plugin's consumer starts when it is created: new (after the newest event, as the "
+       "original starts a new plugin) or all (the stream's first event)",
+       [](const Value& v, B& b, K&) { b.newConsumerStartAll = v.choice == "all"; }},
   };
   return keys;
 }

@@ -65,6 +65,8 @@ TEST(BrokerConfig, DefaultsAndTheDerivedSite) {
   EXPECT_EQ(b.replicas, 1);
   EXPECT_EQ(b.site, "studio_shotgrid_autodesk_com");
   EXPECT_EQ(b.maxPendingAcks, 256);
+  EXPECT_EQ(b.ackWait, std::chrono::milliseconds(30000));
+  EXPECT_FALSE(b.newConsumerStartAll);
   EXPECT_FALSE(b.credentials.has_value());
   EXPECT_FALSE(b.tlsCaFile.has_value());
   EXPECT_TRUE(report.warnings.empty());
@@ -76,7 +78,8 @@ TEST(BrokerConfig, EveryKeySet) {
   std::ofstream(f.dir.file("ca.pem")) << "ca";
   const ConfigReport report = f.check(
       "[broker]\nurl: tls://n1:4222, tls://n2:4222 ,tls://n3:4222\ncredentials: nats.creds\n"
-      "tls_ca_file: ca.pem\nstream: STUDIO_EVENTS\nreplicas: 3\nsite: studio\nmax_pending_acks: 1000\n");
+      "tls_ca_file: ca.pem\nstream: STUDIO_EVENTS\nreplicas: 3\nsite: studio\nmax_pending_acks: 1000\n"
+      "ack_wait: 2.5\nnew_consumer_start: ALL\n");
   ASSERT_TRUE(report.errors.empty()) << report.errors.front().describe();
   const BrokerSettings& b = report.config->broker;
   EXPECT_EQ(b.urls, (std::vector<std::string>{"tls://n1:4222", "tls://n2:4222", "tls://n3:4222"}));
@@ -86,6 +89,8 @@ TEST(BrokerConfig, EveryKeySet) {
   EXPECT_EQ(b.replicas, 3);
   EXPECT_EQ(b.site, "studio");
   EXPECT_EQ(b.maxPendingAcks, 1000);
+  EXPECT_EQ(b.ackWait, std::chrono::milliseconds(2500));
+  EXPECT_TRUE(b.newConsumerStartAll);
 }
 
 TEST(BrokerConfig, SiteTokenOfAUrl) {
@@ -120,6 +125,10 @@ TEST(BrokerConfigErrors, EachMessage) {
             std::vector<std::string>{":22: stream: is empty"});
   EXPECT_EQ(f.errors("[broker]\nurl: nats://a:4222\nmax_pending_acks: 0\n"),
             std::vector<std::string>{":22: max_pending_acks: \"0\" is out of range (1 to 65536)"});
+  EXPECT_EQ(f.errors("[broker]\nurl: nats://a:4222\nack_wait: 0\n"),
+            std::vector<std::string>{":22: ack_wait: ERR"});
+  EXPECT_EQ(f.errors("[broker]\nurl: nats://a:4222\nnew_consumer_start: oldest\n"),
+            std::vector<std::string>{":22: new_consumer_start: ERR"});
 }
 
 TEST(BrokerConfigErrors, AnUnknownKeyIsAWarning) {

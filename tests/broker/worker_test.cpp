@@ -1,0 +1,192 @@
+// `sgeventd worker --broker` processes against a nats-server of each test's own: every event once per
+// plugin and in order across three workers, a hot standby taking over from a worker killed mid-callback,
+// a server restart while workers consume, and MaxDeliver's end in the failures stream.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "broker/failures.h"
+#include "worker_fixture.h"
+
+namespace sgeventd::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+using BrokerWorker = WorkerFixture;
+
+TEST_F(BrokerWorker, HundredThousandEventsOncePerPluginInOrderAcrossThreeWorkers) {
+  constexpr std::int64_t kEvents = 100000;
+  const auto publishStart = std::chrono::steady_clock::now();
+  ASSERT_NO_FATAL_FAILURE(publish(1, kEvents));
+  const double publishSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - publishStart).count();
+  const std::vector<std::string> plugins = {"alpha", "beta", "gamma"};
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& plugin : plugins) {
+    addPlugin("plugins-" + plugin, plugin);
+    startWorker(plugin, "plugins-" + plugin);
+  }
+  for (const auto& plugin : plugins) {
+    ASSERT_TRUE(linesReach(plugin, kEvents, 60s)) << plugin << ": " << lineCount(out(plugin)) << " lines\n"
+                                                  << workerLog(plugin);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[ figures  ] published %lld events in %.2f s (%.0f events/s); three workers, one plugin each, "
+              "ran them all in %.2f s: %.0f events/s per plugin, %.0f callbacks/s in all\n",
+              static_cast<long long>(kEvents), publishSeconds, kEvents / publishSeconds, seconds,
+              kEvents / seconds, 3 * kEvents / seconds);
+  for (const auto& plugin : plugins) {
+    stopWorker(plugin);
+    const auto calls = readCalls(out(plugin));
+    ASSERT_EQ(calls.size(), static_cast<std::size_t>(kEvents)) << plugin;
+    ASSERT_NO_FATAL_FAILURE(expectInOrder(calls, kEvents, {})) << plugin;
+    EXPECT_NE(workerLog(plugin).find("Consumer sgeventd-" + plugin + " created"), std::string::npos);
+  }
+}
+
+TEST_F(BrokerWorker, AHotStandbyTakesOverTheEventOfAWorkerKilledMidCallback) {
+  constexpr std::int64_t kEvents = 200;
+  constexpr std::int64_t kSlow = 50;
+  ASSERT_NO_FATAL_FAILURE(publish(1, kEvents));
+  // The first worker to get event 50 sleeps in its callback far longer than ack_wait (1 s).
+  addPlugin("plugins", "slow", "sleeponce:" + std::to_string(kSlow) + ":60000");
+  Process& first = startWorker("first", "plugins", "ack_wait: 1\n");
+  Process& second = startWorker("second", "plugins", "ack_wait: 1\n");
+  ASSERT_TRUE(waitUntil([&] { return fs::exists(out("slow").string() + ".slept"); }, 20s));
+  ASSERT_TRUE(waitUntil([&] {
+    const auto calls = readCalls(out("slow"));
+    return !calls.empty() && calls.back().id == kSlow;
+  }, 5s));
+  const long sleeper = readCalls(out("slow")).back().pid;
+  // The heartbeat keeps the event with its worker: three ack waits later nobody else has had it.
+  std::this_thread::sleep_for(3s);
+  {
+    const auto calls = readCalls(out("slow"));
+    ASSERT_EQ(calls.back().id, kSlow);
+    ASSERT_EQ(calls.size(), static_cast<std::size_t>(kSlow)) << "the event left its worker while it ran";
+  }
+  const std::string killed = sleeper == first.pid() ? "first" : "second";
+  const std::string survivor = killed == "first" ? "second" : "first";
+  ASSERT_TRUE(sleeper == first.pid() || sleeper == second.pid());
+  workers[killed]->signal(SIGKILL);
+  workers[killed]->wait(10s);
+  ASSERT_TRUE(linesReach("slow", kEvents + 1, 30s)) << workerLog(survivor);
+  stopWorker(survivor);
+  const auto calls = readCalls(out("slow"));
+  ASSERT_EQ(calls.size(), static_cast<std::size_t>(kEvents + 1));
+  ASSERT_NO_FATAL_FAILURE(expectInOrder(calls, kEvents, {kSlow}));
+  for (std::size_t i = static_cast<std::size_t>(kSlow); i < calls.size(); ++i) {
+    EXPECT_EQ(calls[i].pid, workers[survivor]->pid()) << "call " << i;
+  }
+}
+
+TEST_F(BrokerWorker, NothingIsLostWhenTheServerRestartsWhileWorkersConsume) {
+  constexpr std::int64_t kEvents = 3000;
+  ASSERT_NO_FATAL_FAILURE(publish(1, kEvents));
+  // A millisecond per event keeps the workers busy across the restart.
+  addPlugin("plugins-a", "steady", "sleep:0:1");
+  addPlugin("plugins-b", "other");
+  startWorker("a", "plugins-a");
+  startWorker("b", "plugins-b");
+  ASSERT_TRUE(linesReach("steady", 300, 20s)) << workerLog("a");
+  server.stop();
+  ASSERT_LT(lineCount(out("steady")), static_cast<std::size_t>(kEvents)) << "too fast to test a restart";
+  ASSERT_TRUE(logged("a", "retrying until the broker answers", 1, 20s)) << workerLog("a");
+  ASSERT_TRUE(server.start()) << server.log();
+  ASSERT_TRUE(logged("a", "the broker answers again", 1, 20s)) << workerLog("a");
+  for (const std::string plugin : {"steady", "other"}) {
+    ASSERT_TRUE(waitUntil([&] {
+      std::set<std::int64_t> ids;
+      for (const auto& call : readCalls(out(plugin))) {
+        ids.insert(call.id);
+      }
+      return ids.size() == static_cast<std::size_t>(kEvents);
+    }, 60s)) << plugin;
+  }
+  stopWorker("a");
+  stopWorker("b");
+  for (const std::string plugin : {"steady", "other"}) {
+    const auto calls = readCalls(out(plugin));
+    std::set<std::int64_t> again;
+    for (std::size_t i = 1; i < calls.size(); ++i) {
+      if (calls[i].id == calls[i - 1].id) {
+        again.insert(calls[i].id);  // ran, its ack lost with the server: delivered again
+      }
+    }
+    EXPECT_LE(again.size(), 2U) << plugin;
+    ASSERT_NO_FATAL_FAILURE(expectInOrder(calls, kEvents, again)) << plugin;
+  }
+}
+
+TEST_F(BrokerWorker, AfterMaxDeliverTheEventIsRecordedAndTheNextOnesProceed) {
+  constexpr std::int64_t kEvents = 20;
+  ASSERT_NO_FATAL_FAILURE(publish(1, kEvents));
+  addPlugin("plugins", "flaky", "retry:5");
+  startWorker("w", "plugins");
+  ASSERT_TRUE(linesReach("flaky", kEvents + 2, 20s)) << workerLog("w");
+  ASSERT_TRUE(logged("w", "after 3 deliveries")) << workerLog("w");
+  stopWorker("w");
+  const auto calls = readCalls(out("flaky"));
+  ASSERT_EQ(calls.size(), static_cast<std::size_t>(kEvents + 2));
+  ASSERT_NO_FATAL_FAILURE(expectInOrder(calls, kEvents, {5}));
+
+  const std::string failures = broker::failureStreamName(kStream);
+  jsStreamInfo* rawInfo = nullptr;
+  ASSERT_EQ(js_GetStreamInfo(&rawInfo, connection->jetStream(), failures.c_str(), nullptr, nullptr), NATS_OK);
+  broker::StreamInfoPtr info(rawInfo);
+  EXPECT_EQ(info->State.Msgs, 1U);
+  natsMsg* raw = nullptr;
+  ASSERT_EQ(js_GetLastMsg(&raw, connection->jetStream(), failures.c_str(), "sgfailures.studio.flaky", nullptr,
+                          nullptr),
+            NATS_OK);
+  broker::MessagePtr message(raw);
+  const auto record = nlohmann::json::parse(
+      std::string(natsMsg_GetData(message.get()), static_cast<std::size_t>(natsMsg_GetDataLength(message.get()))));
+  EXPECT_EQ(record["plugin"], "flaky");
+  EXPECT_EQ(record["event_id"], 5);
+  EXPECT_EQ(record["callback"], "record");
+  EXPECT_EQ(record["attempts"], 3);
+  EXPECT_NE(record["error"].get<std::string>().find("asked to retry 5"), std::string::npos) << record.dump();
+  EXPECT_EQ(record["event"]["id"], 5);
+}
+
+TEST_F(BrokerWorker, AConsumerFiltersOnTheOneEventTypeItsPluginMatches) {
+  constexpr std::int64_t kEvents = 30;
+  ASSERT_NO_FATAL_FAILURE(publish(1, kEvents));
+  addPlugin("plugins", "shots", "", R"({"Shotgun_Shot_Change": null})");
+  startWorker("w", "plugins");
+  // makeEvent: event type Shotgun_Shot_Change on every third id.
+  ASSERT_TRUE(linesReach("shots", kEvents / 3, 20s)) << workerLog("w");
+  stopWorker("w");
+  const auto calls = readCalls(out("shots"));
+  ASSERT_EQ(calls.size(), static_cast<std::size_t>(kEvents / 3));
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_EQ(calls[i].id, static_cast<std::int64_t>(3 * i + 3));
+  }
+  jsConsumerInfo* raw = nullptr;
+  ASSERT_EQ(js_GetConsumerInfo(&raw, connection->jetStream(), kStream, "sgeventd-shots", nullptr, nullptr),
+            NATS_OK);
+  broker::ConsumerInfoPtr info(raw);
+  EXPECT_STREQ(info->Config->FilterSubject, "sgevents.studio.*.Shotgun_Shot_Change");
+  EXPECT_EQ(info->Config->MaxAckPending, 1);
+  EXPECT_EQ(info->Config->MaxDeliver, 3);
+  EXPECT_EQ(info->Config->AckPolicy, js_AckExplicit);
+  // The server only delivered what the filter lets through.
+  EXPECT_EQ(info->Delivered.Consumer, static_cast<std::uint64_t>(kEvents / 3));
+}
+
+TEST(BrokerWorkerCommand, ExactlyOneModeIsGiven) {
+  std::string output;
+  EXPECT_EQ(runCommand({SGEVENTD_BINARY, "worker"}, output), 2) << output;
+  EXPECT_NE(output.find("exactly one of --broker"), std::string::npos) << output;
+  EXPECT_EQ(runCommand({SGEVENTD_BINARY, "worker", "--broker", "--channel-fd", "3"}, output), 2) << output;
+  EXPECT_NE(output.find("exactly one of --broker"), std::string::npos) << output;
+  EXPECT_EQ(runCommand({SGEVENTD_BINARY, "worker", "--help"}, output), 0) << output;
+  EXPECT_NE(output.find("--broker"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace sgeventd::testing
