@@ -335,8 +335,11 @@ void AdminServer::addRoutes() {
   add("/api/v1/status", "GET", [this, readiness, stopping](const http::Request&, const std::string&) {
     const auto status = deps_.status();
     recordRates(status);  // the current minute is current when asked for, not up to 5 s late
-    return jsonReply(
-        200, statusJson(deps_.facts, status, readiness(status), stopping(), rate_, deps_.clock->now()));
+    auto body = statusJson(deps_.facts, status, readiness(status), stopping(), rate_, deps_.clock->now());
+    if (deps_.broker) {
+      body["broker"] = deps_.broker();
+    }
+    return jsonReply(200, std::move(body));
   });
   add("/api/v1/plugins", "GET", [this](const http::Request&, const std::string&) {
     const auto status = deps_.status();

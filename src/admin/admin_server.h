@@ -46,6 +46,8 @@ struct AdminDeps {
   core::LoggerPtr log;
   DaemonFacts facts;
   std::function<bool()> stopping;  // a stop was requested
+  // Broker mode: the publisher and the stream's consumers (docs/scaling-out.md); empty otherwise.
+  std::function<nlohmann::json()> broker;
 };
 
 class AdminServer {

@@ -86,14 +86,19 @@ Publisher::~Publisher() {
   }
 }
 
-Expected<void> Publisher::publish(const core::Event& event, std::chrono::milliseconds wait) {
-  Entry entry{event.id, eventSubject(site_, event), event.json, messageId(site_, event.id)};
-  // The server would refuse it every time, and the publisher would never get past it.
+Expected<void> Publisher::fits(const core::Event& event) const {
   const std::int64_t maxPayload = natsConnection_GetMaxPayload(connection_->nats());
-  if (maxPayload > 0 && static_cast<std::int64_t>(entry.payload.size()) > maxPayload) {
-    return fail("event " + std::to_string(event.id) + " is " + std::to_string(entry.payload.size()) +
+  if (maxPayload > 0 && static_cast<std::int64_t>(event.json.size()) > maxPayload) {
+    return fail("event " + std::to_string(event.id) + " is " + std::to_string(event.json.size()) +
                 " bytes, more than the server's max_payload of " + std::to_string(maxPayload));
   }
+  return {};
+}
+
+Expected<void> Publisher::publish(const core::Event& event, std::chrono::milliseconds wait) {
+  // The server would refuse it every time, and the publisher would never get past it.
+  SGEVENTD_TRY(fits(event));
+  Entry entry{event.id, eventSubject(site_, event), event.json, messageId(site_, event.id)};
   std::unique_lock lock(mutex_);
   const auto ready = [&] {
     return stop_ || entries_.size() < static_cast<std::size_t>(options_.maxPendingAcks);
@@ -116,6 +121,11 @@ Expected<void> Publisher::publish(const core::Event& event, std::chrono::millise
 bool Publisher::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, timeout, [&] { return entries_.empty(); });
+}
+
+bool Publisher::waitAcknowledged(std::int64_t id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return !unacked_.contains(id); });
 }
 
 std::int64_t Publisher::checkpoint() const {
