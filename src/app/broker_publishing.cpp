@@ -14,7 +14,8 @@ constexpr std::chrono::seconds kConnectRetry{2};
 constexpr std::chrono::seconds kStatusEvery{1};
 
 // Waits for the cluster: a daemon started before NATS (or during its restart) connects when it is back.
-broker::ConnectionPtr connectWhenUp(const config::DaemonConfig& c, core::Shutdown& shutdown, core::LoggerPtr log,
+broker::ConnectionPtr connectWhenUp(const config::DaemonConfig& c, core::Shutdown& shutdown,
+                                    core::LoggerPtr log,
                                     const std::function<void(const std::string&)>& waiting) {
   auto options = broker::connectOptionsOf(c.broker);
   options.name = "sgeventd publisher " + c.broker.site;
@@ -88,11 +89,12 @@ Expected<std::unique_ptr<BrokerPublishing>> BrokerPublishing::lead(
     return unexpected(publisher.error());
   }
   self->publisher_ = std::move(*publisher);
-  self->plugin_ = std::make_shared<broker::PublisherPlugin>(broker::PublisherPlugin::pluginId(c.broker.stream),
-                                                            *self->publisher_, shutdown, log);
-  log->info(fmt::format("Broker mode: publishing to stream {} as sgevents.{}.<entity type>.<event type>; the "
-                        "stream's last event is {}. Plugins run in `sgeventd worker --broker`.",
-                        c.broker.stream, site, self->publisher_->resumeAfter()));
+  self->plugin_ = std::make_shared<broker::PublisherPlugin>(
+      broker::PublisherPlugin::pluginId(c.broker.stream), *self->publisher_, shutdown, log);
+  log->info(
+      fmt::format("Broker mode: publishing to stream {} as sgevents.{}.<entity type>.<event type>; the "
+                  "stream's last event is {}. Plugins run in `sgeventd worker --broker`.",
+                  c.broker.stream, site, self->publisher_->resumeAfter()));
   return self;
 }
 
@@ -114,9 +116,10 @@ void BrokerPublishing::catchUpLocalState(store::StateStore& store) {
                 ". The difference is published again (duplicates within the stream's 2-minute window).");
     return;
   }
-  log_->info(fmt::format("The stream holds events up to {}, beyond this host's position {} (another daemon "
-                         "led): publishing continues after {}.",
-                         streamLast, (*checkpoint)->cursor, streamLast));
+  log_->info(
+      fmt::format("The stream holds events up to {}, beyond this host's position {} (another daemon "
+                  "led): publishing continues after {}.",
+                  streamLast, (*checkpoint)->cursor, streamLast));
 }
 
 engine::StartPositionPolicy BrokerPublishing::startPosition() const {

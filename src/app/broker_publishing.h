@@ -26,9 +26,9 @@ class BrokerPublishing final : public engine::PluginSource {
   // Returns once this daemon leads; nullptr when a stop came first (while NATS was away, or as a
   // standby). `waiting` hears what it waits for (systemd's status line). The error: a setting the
   // cluster refuses (another site's stream of that name).
-  static Expected<std::unique_ptr<BrokerPublishing>> lead(const config::DaemonConfig& c, core::Shutdown& shutdown,
-                                                          core::LoggerPtr log,
-                                                          const std::function<void(const std::string&)>& waiting);
+  static Expected<std::unique_ptr<BrokerPublishing>> lead(
+      const config::DaemonConfig& c, core::Shutdown& shutdown, core::LoggerPtr log,
+      const std::function<void(const std::string&)>& waiting);
   ~BrokerPublishing() override;
 
   // Where the stream is ahead of this host's state (another daemon led while this one was standby, or

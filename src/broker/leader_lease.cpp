@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <string_view>
 
 namespace sgeventd::broker {
 
@@ -76,7 +77,8 @@ bool LeaderLease::tryClaim(std::string& current) {
   current.clear();
   kvEntry* entry = nullptr;
   if (kvStore_Get(&entry, kv_, settings_.key.c_str()) == NATS_OK) {
-    current.assign(static_cast<const char*>(kvEntry_Value(entry)), static_cast<std::size_t>(kvEntry_ValueLen(entry)));
+    current.assign(static_cast<const char*>(kvEntry_Value(entry)),
+                   static_cast<std::size_t>(kvEntry_ValueLen(entry)));
   }
   kvEntry_Destroy(entry);
   std::lock_guard lock(mutex_);
@@ -96,9 +98,10 @@ bool LeaderLease::acquire(core::Shutdown& shutdown) {
       return true;
     }
     if (log_ && current != waitingBehind) {
-      log_->info("Standby: " + (current.empty() ? std::string("the lease cannot be read yet") : current + " leads") +
-                 "; this daemon takes over when its lease (" + std::to_string(settings_.ttl.count()) +
-                 " ms) runs out.");
+      log_->info(
+          "Standby: " + (current.empty() ? std::string("the lease cannot be read yet") : current + " leads") +
+          "; this daemon takes over when its lease (" + std::to_string(settings_.ttl.count()) +
+          " ms) runs out.");
       waitingBehind = current;
     }
     shutdown.waitFor(settings_.retryEvery);
@@ -122,6 +125,18 @@ LeaderLease::Renewal LeaderLease::renew(std::string& current) {
   if (!connection_->connected()) {
     return Renewal::Unreachable;
   }
+  // An update that timed out may still have been stored (a clustered bucket answers after its quorum):
+  // the key holding our own name is still ours, at its current revision.
+  kvEntry* entry = nullptr;
+  if (kvStore_Get(&entry, kv_, settings_.key.c_str()) == NATS_OK &&
+      std::string_view(static_cast<const char*>(kvEntry_Value(entry)),
+                       static_cast<std::size_t>(kvEntry_ValueLen(entry))) == settings_.holder) {
+    std::lock_guard lock(mutex_);
+    revision_ = kvEntry_Revision(entry);
+    kvEntry_Destroy(entry);
+    return Renewal::Renewed;
+  }
+  kvEntry_Destroy(entry);
   // The revision moved: our entry expired while NATS was away (claim it again), or another daemon took it.
   if (tryClaim(current)) {
     if (log_) {

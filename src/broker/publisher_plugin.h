@@ -31,7 +31,8 @@ class PublisherPlugin final : public plugins::Plugin {
   const plugins::PluginId& id() const override { return id_; }
   plugins::PluginKind kind() const override { return plugins::PluginKind::Native; }
   const std::vector<plugins::CallbackInfo>& callbacks() const override { return callbacks_; }
-  plugins::InvokeResult invoke(std::size_t index, const core::Event& event, plugins::Deadline deadline) override;
+  plugins::InvokeResult invoke(std::size_t index, const core::Event& event,
+                               plugins::Deadline deadline) override;
   void offer(const std::vector<core::EventPtr>& upcoming) override;
   void withdrawOffer() override { owed_.clear(); }
   bool ranAhead() override { return !owed_.empty(); }

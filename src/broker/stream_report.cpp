@@ -72,13 +72,13 @@ std::string formatStreamReport(const nlohmann::json& report) {
   const auto& stream = report["stream"];
   std::string out = fmt::format("stream {}: {} messages (sequences {} to {}), {} replica(s)\n",
                                 stream["name"].get<std::string>(), stream["messages"].get<std::uint64_t>(),
-                                stream["first_seq"].get<std::uint64_t>(), stream["last_seq"].get<std::uint64_t>(),
-                                stream["replicas"].get<int>());
+                                stream["first_seq"].get<std::uint64_t>(),
+                                stream["last_seq"].get<std::uint64_t>(), stream["replicas"].get<int>());
   if (report["consumers"].empty()) {
     return out + "no consumers yet (no `sgeventd worker --broker` has started)\n";
   }
-  out += fmt::format("{:<32} {:>10} {:>10} {:>9} {:>8} {:>11} {:>8}  {}\n", "CONSUMER", "DELIVERED", "ACK FLOOR",
-                     "PENDING", "IN WORK", "REDELIVERED", "WAITING", "FILTER");
+  out += fmt::format("{:<32} {:>10} {:>10} {:>9} {:>8} {:>11} {:>8}  {}\n", "CONSUMER", "DELIVERED",
+                     "ACK FLOOR", "PENDING", "IN WORK", "REDELIVERED", "WAITING", "FILTER");
   for (const auto& c : report["consumers"]) {
     out += fmt::format("{:<32} {:>10} {:>10} {:>9} {:>8} {:>11} {:>8}  {}\n", c["name"].get<std::string>(),
                        c["delivered_seq"].get<std::uint64_t>(), c["ack_floor_seq"].get<std::uint64_t>(),

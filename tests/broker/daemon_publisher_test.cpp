@@ -3,6 +3,7 @@
 // restart and after NATS restarted, and a standby daemon takes over within 10 s of the leader's kill -9
 // with nothing missing or twice in the stream.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "../support/temp_dir.h"
 #include "../support/wait.h"
 #include "broker/stream_report.h"
+#include "nats_cluster.h"
 #include "nats_server.h"
 #include "stream_reader.h"
 
@@ -46,11 +48,12 @@ class DaemonPublisherTest : public ::testing::Test {
 
   // One daemon's folder: its config, state and logs. The plugins folder is empty: in broker mode the
   // daemon loads none.
-  fs::path writeConfig(const std::string& name) {
+  fs::path writeConfig(const std::string& name, const std::string& urls = "", int replicas = 1) {
     const fs::path home = dir_.path() / name;
     fs::create_directories(home / "plugins");
     std::ofstream conf(home / "shotgunEventDaemon.conf");
-    conf << "[daemon]\npidFile: sgeventd.pid\neventIdFile: shotgunEventDaemon.id\nstate_database: state.sqlite\n"
+    conf << "[daemon]\npidFile: sgeventd.pid\neventIdFile: shotgunEventDaemon.id\nstate_database: "
+            "state.sqlite\n"
             "logMode: 1\nlogPath: logs\nlogFile: shotgunEventDaemon\nlogging: 20\n"
             "conn_retry_sleep: 1\nmax_conn_retries: 3\nfetch_interval: 0.1\nmax_event_batch_size: 200\n"
             "shutdown_timeout: 10\n"
@@ -59,12 +62,13 @@ class DaemonPublisherTest : public ::testing::Test {
          << "\nname: sgeventd\nkey: sim-key\nuse_session_uuid: False\n"
             "[plugins]\npaths: plugins\n[emails]\nenabled: False\n[admin]\nlisten: 127.0.0.1:0\n"
             "[broker]\nurl: "
-         << nats_.url() << "\nsite: " << kSite << "\n";
+         << (urls.empty() ? nats_.url() : urls) << "\nsite: " << kSite << "\nreplicas: " << replicas << "\n";
     return home;
   }
   std::unique_ptr<Process> startDaemon(const fs::path& home) {
     return std::make_unique<Process>(
-        std::vector<std::string>{SGEVENTD_BINARY, "-c", (home / "shotgunEventDaemon.conf").string(), "foreground"},
+        std::vector<std::string>{SGEVENTD_BINARY, "-c", (home / "shotgunEventDaemon.conf").string(),
+                                 "foreground"},
         std::map<std::string, std::string>{}, (home / "daemon.stderr").string());
   }
   static std::string logOf(const fs::path& home) { return slurp(home / "logs/shotgunEventDaemon"); }
@@ -85,8 +89,8 @@ class DaemonPublisherTest : public ::testing::Test {
   // The event ids the stream holds, in stream order.
   std::vector<std::int64_t> streamIds() {
     std::vector<std::int64_t> ids;
-    for (const auto& m : sgeventd::testing::readStream(*connection_, kStream, kSite,
-                                                       "reader" + std::to_string(++readers_))) {
+    for (const auto& m :
+         sgeventd::testing::readStream(*connection_, kStream, kSite, "reader" + std::to_string(++readers_))) {
       ids.push_back(m.eventId);
     }
     return ids;
@@ -112,12 +116,15 @@ TEST_F(DaemonPublisherTest, PublishesEachEventOnceInOrderAndResumesAfterARestart
   const auto head = siteHead();
   const auto home = writeConfig("a");
   auto daemon = startDaemon(home);
-  ASSERT_TRUE(waitUntil([&] { return logged(home, "Broker mode: publishing to stream SGEVENTS") && logged(home, "Admin API"); }, 30s))
+  ASSERT_TRUE(waitUntil(
+      [&] { return logged(home, "Broker mode: publishing to stream SGEVENTS") && logged(home, "Admin API"); },
+      30s))
       << slurp(home / "daemon.stderr") << logOf(home);
   EXPECT_TRUE(logged(home, "Leading: this daemon"));
   auto last = appendEvents(700);
   ASSERT_TRUE(waitUntil([&] { return streamMessages() == static_cast<std::uint64_t>(last - head); }, 30s))
-      << streamMessages() << " of " << last - head << "\n" << logOf(home);
+      << streamMessages() << " of " << last - head << "\n"
+      << logOf(home);
   daemon->signal(SIGTERM);
   ASSERT_EQ(daemon->wait(20s).value_or(-1), 0) << slurp(home / "daemon.stderr");
 
@@ -136,7 +143,22 @@ TEST_F(DaemonPublisherTest, PublishesEachEventOnceInOrderAndResumesAfterARestart
     out += *line + "\n";
   }
   EXPECT_EQ(status.wait(10s).value_or(-1), 0);
-  EXPECT_NE(out.find("stream SGEVENTS: " + std::to_string(last - head) + " messages"), std::string::npos) << out;
+  EXPECT_NE(out.find("stream SGEVENTS: " + std::to_string(last - head) + " messages"), std::string::npos)
+      << out;
+  // The admin API has the publisher's counters and the stream's consumers.
+  std::string adminUrl = slurp(home / "state.sqlite.admin-url");
+  while (!adminUrl.empty() && std::isspace(static_cast<unsigned char>(adminUrl.back()))) {
+    adminUrl.pop_back();
+  }
+  httplib::Client admin(adminUrl);
+  auto reply = admin.Get("/api/v1/status");
+  ASSERT_TRUE(reply && reply->status == 200);
+  const auto body = nlohmann::json::parse(reply->body);
+  EXPECT_EQ(body["broker"]["leader"], true);
+  EXPECT_EQ(body["broker"]["stream"]["messages"], last - head);
+  EXPECT_EQ(body["broker"]["publisher"]["acknowledged"], 300) << body["broker"].dump();
+  EXPECT_TRUE(body["broker"]["consumers"].is_array());
+  EXPECT_EQ(body["plugins"][0]["name"], "jetstream-publisher") << body["plugins"].dump();
   again->signal(SIGTERM);
   EXPECT_EQ(again->wait(20s).value_or(-1), 0);
 }
@@ -145,7 +167,9 @@ TEST_F(DaemonPublisherTest, ANatsRestartLosesNothingAndKeepsTheLease) {
   const auto head = siteHead();
   const auto home = writeConfig("a");
   auto daemon = startDaemon(home);
-  ASSERT_TRUE(waitUntil([&] { return logged(home, "Broker mode: publishing") && logged(home, "Admin API"); }, 30s)) << logOf(home);
+  ASSERT_TRUE(
+      waitUntil([&] { return logged(home, "Broker mode: publishing") && logged(home, "Admin API"); }, 30s))
+      << logOf(home);
   auto last = appendEvents(300);
   ASSERT_TRUE(waitUntil([&] { return streamMessages() == static_cast<std::uint64_t>(last - head); }, 30s));
   connection_.reset();
@@ -157,7 +181,8 @@ TEST_F(DaemonPublisherTest, ANatsRestartLosesNothingAndKeepsTheLease) {
   ASSERT_TRUE(connection);
   connection_ = std::move(*connection);
   ASSERT_TRUE(waitUntil([&] { return streamMessages() == static_cast<std::uint64_t>(last - head); }, 60s))
-      << streamMessages() << " of " << last - head << "\n" << logOf(home);
+      << streamMessages() << " of " << last - head << "\n"
+      << logOf(home);
   EXPECT_EQ(streamIds(), range(head + 1, last));
   // It is still the leader: no other daemon held the key, and it kept running.
   EXPECT_FALSE(logged(home, "Lost the leadership lease"));
@@ -170,7 +195,9 @@ TEST_F(DaemonPublisherTest, AStandbyTakesOverWithinTenSecondsOfTheLeadersKill) {
   const auto leaderHome = writeConfig("leader");
   const auto standbyHome = writeConfig("standby");
   auto leader = startDaemon(leaderHome);
-  ASSERT_TRUE(waitUntil([&] { return logged(leaderHome, "Broker mode: publishing") && logged(leaderHome, "Admin API"); }, 30s)) << logOf(leaderHome);
+  ASSERT_TRUE(waitUntil(
+      [&] { return logged(leaderHome, "Broker mode: publishing") && logged(leaderHome, "Admin API"); }, 30s))
+      << logOf(leaderHome);
   auto standby = startDaemon(standbyHome);
   ASSERT_TRUE(waitUntil([&] { return logged(standbyHome, "Standby: "); }, 30s)) << logOf(standbyHome);
   EXPECT_FALSE(logged(standbyHome, "Leading:"));
@@ -182,7 +209,8 @@ TEST_F(DaemonPublisherTest, AStandbyTakesOverWithinTenSecondsOfTheLeadersKill) {
   leader->signal(SIGKILL);
   const auto killedAt = std::chrono::steady_clock::now();
   ASSERT_TRUE(leader->wait(10s));
-  ASSERT_TRUE(waitUntil([&] { return logged(standbyHome, "Broker mode: publishing"); }, 20s)) << logOf(standbyHome);
+  ASSERT_TRUE(waitUntil([&] { return logged(standbyHome, "Broker mode: publishing"); }, 20s))
+      << logOf(standbyHome);
   const auto takeover = std::chrono::steady_clock::now() - killedAt;
   EXPECT_LT(takeover, 10s);
   std::cout << "[ figure ] the standby led "
@@ -190,17 +218,49 @@ TEST_F(DaemonPublisherTest, AStandbyTakesOverWithinTenSecondsOfTheLeadersKill) {
             << " ms after the leader's kill -9\n";
   last = appendEvents(300);
   ASSERT_TRUE(waitUntil([&] { return streamMessages() == static_cast<std::uint64_t>(last - head); }, 30s))
-      << streamMessages() << " of " << last - head << "\n" << logOf(standbyHome);
+      << streamMessages() << " of " << last - head << "\n"
+      << logOf(standbyHome);
   EXPECT_EQ(streamIds(), range(head + 1, last));
 
   // The old leader comes back as the standby of the new one.
   const auto before = logOf(leaderHome).size();
   auto back = startDaemon(leaderHome);
-  ASSERT_TRUE(waitUntil([&] { return logOf(leaderHome).find("Standby: ", before) != std::string::npos; }, 30s))
+  ASSERT_TRUE(
+      waitUntil([&] { return logOf(leaderHome).find("Standby: ", before) != std::string::npos; }, 30s))
       << logOf(leaderHome);
   EXPECT_EQ(logOf(leaderHome).find("Leading:", before), std::string::npos);
   back->signal(SIGTERM);
   EXPECT_EQ(back->wait(20s).value_or(-1), 0);
   standby->signal(SIGTERM);
   EXPECT_EQ(standby->wait(20s).value_or(-1), 0) << logOf(standbyHome);
+}
+
+TEST_F(DaemonPublisherTest, OneNodeOfAThreeNodeClusterDiesAndNothingIsLost) {
+  sgeventd::testing::NatsCluster cluster;
+  ASSERT_TRUE(cluster.start());
+  auto clusterConnection = sgeventd::broker::Connection::connect(cluster.options());
+  ASSERT_TRUE(clusterConnection) << clusterConnection.error().message;
+  connection_ = std::move(*clusterConnection);
+  const auto head = siteHead();
+  const auto home = writeConfig("a", cluster.urlList(), 3);
+  auto daemon = startDaemon(home);
+  ASSERT_TRUE(
+      waitUntil([&] { return logged(home, "Broker mode: publishing") && logged(home, "Admin API"); }, 60s))
+      << logOf(home);
+  auto last = appendEvents(500);
+  ASSERT_TRUE(waitUntil([&] { return streamMessages() == static_cast<std::uint64_t>(last - head); }, 30s))
+      << streamMessages() << " of " << last - head << "\n"
+      << logOf(home);
+  auto report = sgeventd::broker::streamReport(*connection_, kStream);
+  ASSERT_TRUE(report);
+  EXPECT_EQ((*report)["stream"]["replicas"], 3);
+  // Each node in turn is the one the daemon may be connected to or the stream's leader: kill the first.
+  cluster.kill(0);
+  last = appendEvents(500);
+  ASSERT_TRUE(waitUntil([&] { return streamMessages() == static_cast<std::uint64_t>(last - head); }, 60s))
+      << streamMessages() << " of " << last - head << "\n"
+      << logOf(home);
+  EXPECT_EQ(streamIds(), range(head + 1, last));
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(20s).value_or(-1), 0) << logOf(home);
 }
