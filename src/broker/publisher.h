@@ -121,7 +121,9 @@ class Publisher {
   std::int64_t resumeAfter_ = 0;
 
   mutable std::mutex mutex_;
-  std::condition_variable changed_;  // an entry, an ack, a failure, the stop
+  // Two, so that an ack wakes only those waiting for acks, and a new entry only the sender.
+  std::condition_variable changed_;  // an ack (room in the window, an event done), the stop
+  std::condition_variable work_;     // the sender's: an entry to send, a failure, the stop
   bool stop_ = false;
   std::deque<Entry> entries_;        // handed over and not acknowledged (the front never is), in order
   std::uint64_t frontPosition_ = 0;  // the position of entries_.front()

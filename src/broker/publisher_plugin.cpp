@@ -21,17 +21,30 @@ PublisherPlugin::PublisherPlugin(plugins::PluginId id, Publisher& publisher, cor
 }
 
 void PublisherPlugin::offer(const std::vector<core::EventPtr>& upcoming) {
+  waiting_.assign(upcoming.begin(), upcoming.end());
   for (const auto& event : upcoming) {
-    if (handed_.contains(event->id)) {
-      continue;
-    }
-    // Never waits: with the publisher's window full, the rest is handed over by invoke() in turn.
-    if (!publisher_.fits(*event) || !publisher_.publish(*event, std::chrono::milliseconds(0))) {
-      return;
-    }
-    handed_.insert(event->id);
     owed_.insert(event->id);
   }
+  handOver();
+}
+
+void PublisherPlugin::handOver() {
+  // Never waits: with the publisher's window full, the rest goes as PubAcks come back (each invoke()).
+  while (!waiting_.empty()) {
+    const core::Event& event = *waiting_.front();
+    if (!handed_.contains(event.id)) {
+      if (!publisher_.fits(event) || !publisher_.publish(event, std::chrono::milliseconds(0))) {
+        return;
+      }
+      handed_.insert(event.id);
+    }
+    waiting_.pop_front();
+  }
+}
+
+void PublisherPlugin::withdrawOffer() {
+  owed_.clear();
+  waiting_.clear();
 }
 
 plugins::InvokeResult PublisherPlugin::invoke(std::size_t index, const core::Event& event,
@@ -39,6 +52,7 @@ plugins::InvokeResult PublisherPlugin::invoke(std::size_t index, const core::Eve
   (void)index;
   (void)deadline;  // the publisher has no callback_timeout: it waits for the stream, not for code
   owed_.erase(event.id);
+  handOver();
   if (auto fits = publisher_.fits(event); !fits) {
     // The stream can never hold it: recorded as failed and skipped, never retried forever.
     const auto message = fmt::format("Event {} cannot be published: {}", event.id, fits.error().message);

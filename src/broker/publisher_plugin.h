@@ -8,6 +8,7 @@
 // publisher without waiting, and invoke() waits for the one event's PubAck. invoke() does not give up
 // while the daemon runs (the publisher retries and logs one WARNING per outage); it returns a Retry only
 // when a stop was requested, so the event is not reported done and is published again at the next start.
+#include <deque>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,7 +35,7 @@ class PublisherPlugin final : public plugins::Plugin {
   plugins::InvokeResult invoke(std::size_t index, const core::Event& event,
                                plugins::Deadline deadline) override;
   void offer(const std::vector<core::EventPtr>& upcoming) override;
-  void withdrawOffer() override { owed_.clear(); }
+  void withdrawOffer() override;
   bool ranAhead() override { return !owed_.empty(); }
 
  private:
@@ -47,6 +48,9 @@ class PublisherPlugin final : public plugins::Plugin {
   // hand-over would only be a duplicate, but costs a send). owed_: offered and not yet asked for.
   std::set<std::int64_t> handed_;
   std::set<std::int64_t> owed_;
+  std::deque<core::EventPtr> waiting_;  // offered, not handed over yet (the publisher's window was full)
+
+  void handOver();
 };
 
 }  // namespace sgeventd::broker

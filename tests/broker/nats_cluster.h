@@ -94,10 +94,10 @@ class NatsCluster {
     }
     const std::string name = "n" + std::to_string(i);
     nodes_[i] = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/sbin/nats-server", "-js", "-n", name, "--cluster_name", "sgeventd-test",
-                                 "-a", "127.0.0.1", "-p", std::to_string(ports_[i]), "--cluster",
-                                 "nats://127.0.0.1:" + std::to_string(routePorts_[i]), "--routes", routes, "-sd",
-                                 dir_.file("store-" + name)},
+        std::vector<std::string>{"/usr/sbin/nats-server", "-js", "-n", name, "--cluster_name",
+                                 "sgeventd-test", "-a", "127.0.0.1", "-p", std::to_string(ports_[i]),
+                                 "--cluster", "nats://127.0.0.1:" + std::to_string(routePorts_[i]),
+                                 "--routes", routes, "-sd", dir_.file("store-" + name)},
         std::map<std::string, std::string>{}, dir_.file(name + ".log"));
   }
 
