@@ -264,3 +264,30 @@ TEST_F(DaemonPublisherTest, OneNodeOfAThreeNodeClusterDiesAndNothingIsLost) {
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait(20s).value_or(-1), 0) << logOf(home);
 }
+
+TEST_F(DaemonPublisherTest, ADaemonStartedBeforeNatsWaitsForItAndAStandbyStopsPromptly) {
+  connection_.reset();
+  nats_.stop();
+  const auto head = siteHead();
+  const auto home = writeConfig("a");
+  auto daemon = startDaemon(home);
+  ASSERT_TRUE(waitUntil([&] { return logged(home, "Cannot reach NATS yet"); }, 20s)) << logOf(home);
+  ASSERT_TRUE(nats_.start());
+  auto connection = sgeventd::broker::Connection::connect(nats_.options());
+  ASSERT_TRUE(connection);
+  connection_ = std::move(*connection);
+  ASSERT_TRUE(waitUntil([&] { return logged(home, "Admin API"); }, 30s)) << logOf(home);
+  EXPECT_TRUE(logged(home, "Connected to NATS."));
+  const auto last = appendEvents(50);
+  ASSERT_TRUE(waitUntil([&] { return streamMessages() == static_cast<std::uint64_t>(last - head); }, 30s));
+
+  // A standby asked to stop while it waits for the lease stops at once, and leaves the lease alone.
+  const auto standbyHome = writeConfig("standby");
+  auto standby = startDaemon(standbyHome);
+  ASSERT_TRUE(waitUntil([&] { return logged(standbyHome, "Standby: "); }, 30s)) << logOf(standbyHome);
+  standby->signal(SIGTERM);
+  EXPECT_EQ(standby->wait(5s).value_or(-1), 0) << logOf(standbyHome);
+  EXPECT_TRUE(logged(standbyHome, "Stopped before this daemon led."));
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(20s).value_or(-1), 0) << logOf(home);
+}
