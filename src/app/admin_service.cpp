@@ -15,8 +15,7 @@ std::unique_ptr<AdminService> AdminService::start(const config::DaemonConfig& c,
                                                   store::StateStore& store,
                                                   std::shared_ptr<core::MetricsRegistry> metrics,
                                                   core::Shutdown& shutdown, core::LoggerPtr log,
-                                                  core::TimePoint startedAt,
-                                                  std::function<nlohmann::json()> broker) {
+                                                  core::TimePoint startedAt, admin::BrokerViews broker) {
   if (c.admin.listen.empty()) {
     log->info("The admin server is off ([admin] listen is empty).");
     return nullptr;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/failure_reader.h"
 #include "broker/stream.h"
 #include "broker/stream_report.h"
 #include "broker/subjects.h"
@@ -135,6 +136,14 @@ engine::StartPositionPolicy BrokerPublishing::startPosition() const {
 std::vector<engine::PluginSlot> BrokerPublishing::refresh(bool force) {
   (void)force;
   return {engine::PluginSlot{plugin_->id(), plugin_, "", "", 1}};
+}
+
+Expected<nlohmann::json> BrokerPublishing::failures(const std::optional<std::string>& plugin, int limit) {
+  auto records = broker::readFailures(*connection_, config_.broker.stream, plugin, limit);
+  if (!records) {
+    return unexpected(records.error());
+  }
+  return nlohmann::json(std::move(*records));
 }
 
 nlohmann::json BrokerPublishing::status() {

@@ -43,6 +43,8 @@ class BrokerPublishing final : public engine::PluginSource {
 
   // The publisher's counters and the stream's consumers, for the admin API (read at most once a second).
   nlohmann::json status();
+  // The failures stream's newest records, for the admin API.
+  Expected<nlohmann::json> failures(const std::optional<std::string>& plugin, int limit);
 
  private:
   BrokerPublishing(const config::DaemonConfig& c, core::Shutdown& shutdown, core::LoggerPtr log)

@@ -305,9 +305,12 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     return 1;
   }
   // After the engine, so every endpoint has an engine to read; stopped before the engine stops.
-  std::function<nlohmann::json()> brokerStatus;
+  admin::BrokerViews brokerStatus;
   if (publishing) {
-    brokerStatus = [p = publishing.get()] { return p->status(); };
+    brokerStatus.status = [p = publishing.get()] { return p->status(); };
+    brokerStatus.failures = [p = publishing.get()](const std::optional<std::string>& plugin, int limit) {
+      return p->failures(plugin, limit);
+    };
   }
   auto adminService =
       AdminService::start(c, engine, **store, metrics, shutdown, log, startedAt, brokerStatus);
