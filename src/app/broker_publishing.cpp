@@ -146,6 +146,58 @@ Expected<nlohmann::json> BrokerPublishing::failures(const std::optional<std::str
   return nlohmann::json(std::move(*records));
 }
 
+void BrokerPublishing::attachMetrics(core::Metrics& metrics) {
+  metrics_.registry = &metrics;
+  metrics_.published =
+      metrics.counter("sgeventd_broker_published_events_total", "Events handed to the JetStream publisher");
+  metrics_.acknowledged = metrics.counter("sgeventd_broker_acknowledged_events_total",
+                                          "Events whose PubAck arrived (stored, or already in the stream)");
+  metrics_.duplicates = metrics.counter("sgeventd_broker_duplicate_events_total",
+                                        "Acknowledged events the stream already held (re-published)");
+  metrics_.rewinds = metrics.counter("sgeventd_broker_rewinds_total",
+                                     "Times the publisher went back to its first unacknowledged event");
+  metrics_.pending =
+      metrics.gauge("sgeventd_broker_pending_acks", "Events published and not acknowledged yet");
+  metrics_.leader = metrics.gauge("sgeventd_broker_leader", "1 while this daemon holds the site's lease");
+}
+
+void BrokerPublishing::sampleMetrics() {
+  if (metrics_.registry == nullptr) {
+    return;
+  }
+  const auto stats = publisher_->stats();
+  auto& last = metrics_.last;
+  metrics_.published->inc(static_cast<double>(stats.published - last.published));
+  metrics_.acknowledged->inc(static_cast<double>(stats.acknowledged - last.acknowledged));
+  metrics_.duplicates->inc(static_cast<double>(stats.duplicates - last.duplicates));
+  metrics_.rewinds->inc(static_cast<double>(stats.rewinds - last.rewinds));
+  last = stats;
+  metrics_.pending->set(static_cast<double>(stats.pending));
+  metrics_.leader->set(lease_->held() ? 1 : 0);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - metrics_.consumersAt < std::chrono::seconds(5)) {
+    return;
+  }
+  metrics_.consumersAt = now;
+  const auto report = status();
+  if (!report.contains("consumers")) {
+    return;
+  }
+  auto& m = *metrics_.registry;
+  for (const auto& c : report["consumers"]) {
+    const core::MetricLabels labels{{"consumer", c["name"].get<std::string>()}};
+    m.gauge("sgeventd_broker_consumer_pending", "Messages of the stream the consumer has still to take",
+            labels)
+        ->set(c["num_pending"].get<double>());
+    m.gauge("sgeventd_broker_consumer_ack_pending", "Messages delivered to a worker and not acknowledged yet",
+            labels)
+        ->set(c["num_ack_pending"].get<double>());
+    m.gauge("sgeventd_broker_consumer_redelivered",
+            "Messages delivered more than once and not acknowledged yet", labels)
+        ->set(c["num_redelivered"].get<double>());
+  }
+}
+
 nlohmann::json BrokerPublishing::status() {
   std::lock_guard lock(statusMutex_);
   const auto now = std::chrono::steady_clock::now();

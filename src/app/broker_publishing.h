@@ -15,6 +15,7 @@
 #include "broker/publisher_plugin.h"
 #include "config/daemon_config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/shutdown.h"
 #include "engine/engine.h"
 #include "store/state_store.h"
@@ -43,6 +44,11 @@ class BrokerPublishing final : public engine::PluginSource {
 
   // The publisher's counters and the stream's consumers, for the admin API (read at most once a second).
   nlohmann::json status();
+  // /metrics: the publisher's counters every call (the daemon's loop, once a second), and each
+  // consumer's backlog from the servers every 5 s.
+  void attachMetrics(core::Metrics& metrics);
+  void sampleMetrics();
+
   // The failures stream's newest records, for the admin API.
   Expected<nlohmann::json> failures(const std::optional<std::string>& plugin, int limit);
 
@@ -57,6 +63,15 @@ class BrokerPublishing final : public engine::PluginSource {
   std::unique_ptr<broker::LeaderLease> lease_;
   std::unique_ptr<broker::Publisher> publisher_;
   std::shared_ptr<broker::PublisherPlugin> plugin_;
+
+  struct Metrics {
+    core::CounterPtr published, acknowledged, duplicates, rewinds;
+    core::GaugePtr pending, leader;
+    core::Metrics* registry = nullptr;
+    broker::PublisherStats last;
+    std::chrono::steady_clock::time_point consumersAt{};
+  };
+  Metrics metrics_;
 
   std::mutex statusMutex_;
   std::chrono::steady_clock::time_point statusAt_{};

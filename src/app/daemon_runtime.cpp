@@ -202,6 +202,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     }
     publishing = std::move(*led);
     publishing->catchUpLocalState(**store);
+    publishing->attachMetrics(*metrics);
   }
   // A studio switching from the original keeps its positions: its eventIdFile is imported once.
   // After a lost state the old eventIdFile would rewind every plugin to the day of the switch.
@@ -345,6 +346,9 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
       log->info("SIGUSR1: log files reopened.");
     }
     engine.reportStuck();  // a callback in a lane's thread past its callback_timeout: one WARNING
+    if (publishing) {
+      publishing->sampleMetrics();
+    }
     if (systemd.active()) {
       // The watchdog hears from this loop only while the engine answers for its fetcher and lanes.
       systemd.status(serviceStatusLine(engine.status()));

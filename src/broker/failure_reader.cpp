@@ -25,8 +25,8 @@ std::string isoUtc(std::int64_t nanoseconds) {
   const std::time_t seconds = static_cast<std::time_t>(nanoseconds / 1000000000);
   std::tm tm{};
   ::gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 }  // namespace
@@ -51,7 +51,8 @@ Expected<std::optional<nlohmann::json>> readFailure(const Connection& connection
   auto record = nlohmann::json::parse(data, data + natsMsg_GetDataLength(message.get()), nullptr, false);
   if (!record.is_object()) {
     // Written by something else than a worker: shown for what it is rather than hidden.
-    record = nlohmann::json{{"error", std::string(data, static_cast<std::size_t>(natsMsg_GetDataLength(message.get())))}};
+    record = nlohmann::json{
+        {"error", std::string(data, static_cast<std::size_t>(natsMsg_GetDataLength(message.get())))}};
   }
   record["id"] = sequence;
   record["at"] = isoUtc(natsMsg_GetTime(message.get()));
@@ -76,8 +77,8 @@ Expected<std::vector<nlohmann::json>> readFailures(const Connection& connection,
   }
   const std::uint64_t first = info->State.FirstSeq;
   std::uint64_t scanned = 0;
-  for (std::uint64_t seq = info->State.LastSeq; seq >= first && seq > 0 && static_cast<int>(out.size()) < limit &&
-                                                scanned < kMaxScan;
+  for (std::uint64_t seq = info->State.LastSeq;
+       seq >= first && seq > 0 && static_cast<int>(out.size()) < limit && scanned < kMaxScan;
        --seq, ++scanned) {
     auto record = readFailure(connection, stream, seq);
     if (!record) {

@@ -159,6 +159,24 @@ TEST_F(DaemonPublisherTest, PublishesEachEventOnceInOrderAndResumesAfterARestart
   EXPECT_EQ(body["broker"]["publisher"]["acknowledged"], 300) << body["broker"].dump();
   EXPECT_TRUE(body["broker"]["consumers"].is_array());
   EXPECT_EQ(body["plugins"][0]["name"], "jetstream-publisher") << body["plugins"].dump();
+  // /metrics has the publisher's counters, and promtool accepts it.
+  std::string metrics;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto r = admin.Get("/metrics");
+        metrics = r ? r->body : "";
+        return metrics.find("sgeventd_broker_acknowledged_events_total 300\n") != std::string::npos;
+      },
+      10s))
+      << metrics;
+  EXPECT_NE(metrics.find("sgeventd_broker_leader 1\n"), std::string::npos) << metrics;
+  std::ofstream(home / "metrics.txt") << metrics;
+  std::string promtool;
+  EXPECT_EQ(sgeventd::testing::runCommand(
+                {"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + (home / "metrics.txt").string()},
+                promtool),
+            0)
+      << promtool;
   again->signal(SIGTERM);
   EXPECT_EQ(again->wait(20s).value_or(-1), 0);
 }
