@@ -335,8 +335,11 @@ void AdminServer::addRoutes() {
   add("/api/v1/status", "GET", [this, readiness, stopping](const http::Request&, const std::string&) {
     const auto status = deps_.status();
     recordRates(status);  // the current minute is current when asked for, not up to 5 s late
-    return jsonReply(
-        200, statusJson(deps_.facts, status, readiness(status), stopping(), rate_, deps_.clock->now()));
+    auto body = statusJson(deps_.facts, status, readiness(status), stopping(), rate_, deps_.clock->now());
+    if (deps_.broker.status) {
+      body["broker"] = deps_.broker.status();
+    }
+    return jsonReply(200, std::move(body));
   });
   add("/api/v1/plugins", "GET", [this](const http::Request&, const std::string&) {
     const auto status = deps_.status();
@@ -392,6 +395,28 @@ void AdminServer::addRoutes() {
       return errorReply(plugin.error().code, plugin.error().message);
     }
     return jsonReply(200, pluginJson(**plugin, status, rate_, deps_.clock->now()));
+  });
+  add("/api/v1/broker/failures", "GET", [this](const http::Request& request, const std::string&) {
+    if (!deps_.broker.failures) {
+      return errorReply(404, "not in broker mode: failures are at /api/v1/failures");
+    }
+    int limit = 100;
+    if (auto text = request.query("limit"); text) {
+      const auto value = parseId(*text);
+      if (!value || *value < 1 || *value > 10000) {
+        return errorReply(400, "limit=" + *text + " is not a whole number 1 to 10000");
+      }
+      limit = static_cast<int>(*value);
+    }
+    auto plugin = request.query("plugin");
+    if (plugin && plugin->empty()) {
+      plugin.reset();
+    }
+    auto records = deps_.broker.failures(plugin, limit);
+    if (!records) {
+      return errorReply(503, "cannot read the failures stream: " + records.error().message);
+    }
+    return jsonReply(200, json{{"failures", std::move(*records)}});
   });
   add("/api/v1/failures", "GET", [this](const http::Request& request, const std::string&) {
     const auto plugin = request.query("plugin");

@@ -36,6 +36,13 @@ struct AdminOptions {
 };
 
 // What the server reads and drives: the engine's seams as functions, so tests can stand in for them.
+// Broker mode (docs/scaling-out.md): what the servers say, for /api/v1/status and /api/v1/broker/failures.
+struct BrokerViews {
+  std::function<nlohmann::json()> status;  // the publisher and the stream's consumers
+  // The failures stream's newest records (of one plugin when given), newest first.
+  std::function<Expected<nlohmann::json>(const std::optional<std::string>& plugin, int limit)> failures;
+};
+
 struct AdminDeps {
   std::function<engine::EngineStatus()> status;
   std::function<Expected<void>(const engine::ControlRequest&)> control;
@@ -46,6 +53,7 @@ struct AdminDeps {
   core::LoggerPtr log;
   DaemonFacts facts;
   std::function<bool()> stopping;  // a stop was requested
+  BrokerViews broker;              // empty unless in broker mode
 };
 
 class AdminServer {

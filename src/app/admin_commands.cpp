@@ -12,6 +12,8 @@
 #include "app/admin_commands.h"
 #include "app/cli.h"
 #include "app/load_config.h"
+#include "broker/connection.h"
+#include "broker/failure_reader.h"
 #include "config/daemon_config.h"
 #include "shotgrid/datetime.h"
 #include "store/state_report.h"
@@ -105,10 +107,94 @@ int runPluginAction(const CommandLine& cl, const std::string& action, const std:
   return 0;
 }
 
+// Broker mode: the plugins run in workers, whose give-ups are records of the failures stream, read from
+// the servers (any host with the config can list them).
+std::optional<broker::ConnectionPtr> brokerConnection(const config::DaemonConfig& c) {
+  auto options = broker::connectOptionsOf(c.broker);
+  options.name = "sgeventd failures";
+  auto connection = broker::Connection::connect(options);
+  if (!connection) {
+    std::cerr << "sgeventd: cannot reach NATS: " << connection.error().message << "\n";
+    return std::nullopt;
+  }
+  return broker::ConnectionPtr(std::move(*connection));
+}
+
+std::int64_t intOf(const json& record, const char* key) {
+  const auto it = record.find(key);
+  return it != record.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+std::string textOf(const json& record, const char* key) {
+  const auto it = record.find(key);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int runBrokerFailuresList(const config::DaemonConfig& c, const FailureOptions& o) {
+  if (o.since) {
+    std::cerr << "sgeventd: --since is not available for the failures stream of broker mode\n";
+    return 1;
+  }
+  auto connection = brokerConnection(c);
+  if (!connection) {
+    return 1;
+  }
+  auto records = broker::readFailures(**connection, c.broker.stream, o.plugin, o.limit);
+  if (!records) {
+    std::cerr << "sgeventd: " << records.error().message << "\n";
+    return 1;
+  }
+  if (records->empty()) {
+    std::cout << "no failure records in " << broker::failureStreamName(c.broker.stream) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:>6}  {:<20}  {:<24}  {:>10}  {:>3}  {}\n", "ID", "AT", "PLUGIN.CALLBACK",
+                           "EVENT", "TRY", "ERROR");
+  for (const auto& f : *records) {
+    std::cout << fmt::format("{:>6}  {:<20}  {:<24}  {:>10}  {:>3}  {}\n", intOf(f, "id"), textOf(f, "at"),
+                             textOf(f, "plugin") + "." + textOf(f, "callback"), intOf(f, "event_id"),
+                             intOf(f, "attempts"), firstLine(textOf(f, "error")));
+  }
+  return 0;
+}
+
+int runBrokerFailuresShow(const config::DaemonConfig& c, const FailureOptions& o) {
+  if (o.id.empty() || o.id.find_first_not_of("0123456789") != std::string::npos) {
+    std::cerr << "sgeventd: \"" << o.id << "\" is not a failure id (a whole number)\n";
+    return 1;
+  }
+  auto connection = brokerConnection(c);
+  if (!connection) {
+    return 1;
+  }
+  auto record = broker::readFailure(**connection, c.broker.stream, std::stoull(o.id));
+  if (!record) {
+    std::cerr << "sgeventd: " << record.error().message << "\n";
+    return 1;
+  }
+  if (!*record) {
+    std::cerr << "sgeventd: no failure record " << o.id << " in "
+              << broker::failureStreamName(c.broker.stream) << "\n";
+    return 1;
+  }
+  const auto& f = **record;
+  std::cout << fmt::format("failure {}: plugin {}, callback {}, event {}, {} attempt(s), at {} (given up)\n",
+                           intOf(f, "id"), textOf(f, "plugin"), textOf(f, "callback"), intOf(f, "event_id"),
+                           intOf(f, "attempts"), textOf(f, "at"));
+  std::cout << textOf(f, "error") << "\n";
+  if (f.contains("event") && !f["event"].is_null()) {
+    std::cout << "event: " << f["event"].dump(2) << "\n";
+  }
+  return 0;
+}
+
 int runFailuresList(const CommandLine& cl, const FailureOptions& o) {
   auto c = loadConfigForCommand(cl);
   if (!c) {
     return 1;
+  }
+  if (c->broker.enabled()) {
+    return runBrokerFailuresList(*c, o);
   }
   if (auto client = daemonRuns(*c) ? AdminClient::forConfig(*c) : std::nullopt) {
     std::string query = "?limit=" + std::to_string(o.limit);
@@ -147,6 +233,9 @@ int runFailuresShow(const CommandLine& cl, const FailureOptions& o) {
   auto c = loadConfigForCommand(cl);
   if (!c) {
     return 1;
+  }
+  if (c->broker.enabled()) {
+    return runBrokerFailuresShow(*c, o);
   }
   if (auto client = daemonRuns(*c) ? AdminClient::forConfig(*c) : std::nullopt) {
     auto reply = client->get("/api/v1/failures/" + AdminClient::escape(o.id));
@@ -192,6 +281,14 @@ int runFailuresShow(const CommandLine& cl, const FailureOptions& o) {
 int runFailuresReplay(const CommandLine& cl, const FailureOptions& o) {
   auto c = loadConfigForCommand(cl);
   if (!c) {
+    return 1;
+  }
+  if (c->broker.enabled()) {
+    // The event is in the stream; the consumer has moved past it, and running it again would need a
+    // worker of that plugin here. Said plainly rather than sent to a daemon that runs no plugins.
+    std::cerr << "sgeventd: replay is not available in broker mode: the plugins run in the workers "
+                 "(`sgeventd failures show "
+              << o.id << "` has the event)\n";
     return 1;
   }
   if (!daemonRuns(*c)) {

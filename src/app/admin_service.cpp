@@ -15,7 +15,7 @@ std::unique_ptr<AdminService> AdminService::start(const config::DaemonConfig& c,
                                                   store::StateStore& store,
                                                   std::shared_ptr<core::MetricsRegistry> metrics,
                                                   core::Shutdown& shutdown, core::LoggerPtr log,
-                                                  core::TimePoint startedAt) {
+                                                  core::TimePoint startedAt, admin::BrokerViews broker) {
   if (c.admin.listen.empty()) {
     log->info("The admin server is off ([admin] listen is empty).");
     return nullptr;
@@ -37,6 +37,7 @@ std::unique_ptr<AdminService> AdminService::start(const config::DaemonConfig& c,
       .log = log,
       .facts = {c.server, SGEVENTD_VERSION, static_cast<long>(::getpid()), startedAt},
       .stopping = [&shutdown] { return shutdown.requested(); },
+      .broker = std::move(broker),
   };
   auto server = std::make_unique<admin::AdminServer>(std::move(options), std::move(deps));
   if (auto started = server->start(); !started) {

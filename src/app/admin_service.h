@@ -21,7 +21,7 @@ class AdminService {
                                              store::StateStore& store,
                                              std::shared_ptr<core::MetricsRegistry> metrics,
                                              core::Shutdown& shutdown, core::LoggerPtr log,
-                                             core::TimePoint startedAt);
+                                             core::TimePoint startedAt, admin::BrokerViews broker = {});
   ~AdminService();
   AdminService(const AdminService&) = delete;
   AdminService& operator=(const AdminService&) = delete;

@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <thread>
 
 #include "alerts/email_alerts.h"
 #include "app/admin_service.h"
+#include "app/broker_publishing.h"
 #include "app/catalog_source.h"
 #include "app/crash_handler.h"
 #include "app/crash_recovery.h"
@@ -103,8 +105,10 @@ namespace {
 
 int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, core::Shutdown& shutdown,
                    SignalThread& signals, ShutdownWatchdog& watchdog) {
+  bool reported = false;  // once: a standby reports when it starts waiting, not again when it leads
   auto report = [&](bool ok, const std::string& message) {
-    if (options.onStarted) {
+    if (options.onStarted && !reported) {
+      reported = true;
       options.onStarted(ok, message);
     }
   };
@@ -174,11 +178,31 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   for (const auto& finding : c.warnings) {
     log->warning(finding.describe());
   }
+  SystemdNotifier systemd;  // does nothing unless systemd started this process (Type=notify)
+  // Broker mode: this daemon publishes the site's events to JetStream once it holds the site's lease,
+  // and the plugins run in `sgeventd worker --broker` processes (docs/scaling-out.md).
+  std::unique_ptr<BrokerPublishing> publishing;
   if (c.broker.enabled()) {
-    // Accepted so configs can be written ahead, but nothing is published yet: say so, not silently.
-    log->warning(
-        "The [broker] section is checked, but this version does not publish to NATS yet "
-        "(docs/scaling-out.md): every plugin runs here, as without it.");
+    auto led = BrokerPublishing::lead(c, shutdown, log, [&](const std::string& waitingFor) {
+      systemd.status(waitingFor);
+      if (waitingFor.starts_with("Standby")) {
+        report(true, "standby");  // a standby is running: `start` returns, `status` says so
+        systemd.ready(waitingFor);
+      }
+    });
+    if (!led) {
+      log->critical("Cannot publish to NATS: " + led.error().message);
+      report(false, led.error().message);
+      return 1;
+    }
+    if (!*led) {
+      log->info("Stopped before this daemon led.");
+      report(false, "stopped before start-up finished");
+      return 0;
+    }
+    publishing = std::move(*led);
+    publishing->catchUpLocalState(**store);
+    publishing->attachMetrics(*metrics);
   }
   // A studio switching from the original keeps its positions: its eventIdFile is imported once.
   // After a lost state the old eventIdFile would rewind every plugin to the day of the switch.
@@ -194,27 +218,33 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   // deactivated or, with on_crash = isolate, runs in a worker process from now on.
   auto crashIsolated = recoverFromCrash(c, **store, log);
 
-  auto setLevel = [factory = *logs](const std::string& name, core::LogLevel level) {
-    factory->setLevel(name, level);
-  };
-  auto pluginLoaders = makePluginLoaders(c, *logs, log, shutdown, setLevel);
-  if (pluginLoaders.pythonDeferred) {
-    log->info("No Python plugin yet: the Python interpreter starts with the first one.");
+  // In broker mode the plugins are not loaded here: the publisher is the engine's one plugin.
+  std::optional<plugins::PluginCatalog> catalog;
+  std::optional<CatalogSource> catalogSource;
+  if (!publishing) {
+    auto setLevel = [factory = *logs](const std::string& name, core::LogLevel level) {
+      factory->setLevel(name, level);
+    };
+    auto pluginLoaders = makePluginLoaders(c, *logs, log, shutdown, setLevel);
+    if (pluginLoaders.pythonDeferred) {
+      log->info("No Python plugin yet: the Python interpreter starts with the first one.");
+    }
+    if (!pluginLoaders.pythonError.empty()) {
+      log->error("Python plugins are disabled: " + pluginLoaders.pythonError);
+    }
+    // In front of the others: a plugin configured with isolation = process runs in a worker process.
+    std::vector<plugins::PluginLoaderPtr> loaders;
+    loaders.push_back(makeProcessLoader(c, *logs, setLevel, [crashIsolated](const std::string& name) {
+      return crashIsolated->contains(name);
+    }));
+    for (auto& loader : pluginLoaders.loaders) {
+      loaders.push_back(std::move(loader));
+    }
+    catalog.emplace(pluginPaths(c), std::move(loaders), pluginLoaders.host);
+    catalogSource.emplace(*catalog, emailAlerts ? &emailAlerts->recipients() : nullptr);
   }
-  if (!pluginLoaders.pythonError.empty()) {
-    log->error("Python plugins are disabled: " + pluginLoaders.pythonError);
-  }
-  auto& host = pluginLoaders.host;
-  // In front of the others: a plugin configured with isolation = process runs in a worker process.
-  std::vector<plugins::PluginLoaderPtr> loaders;
-  loaders.push_back(makeProcessLoader(c, *logs, setLevel, [crashIsolated](const std::string& name) {
-    return crashIsolated->contains(name);
-  }));
-  for (auto& loader : pluginLoaders.loaders) {
-    loaders.push_back(std::move(loader));
-  }
-  plugins::PluginCatalog catalog(pluginPaths(c), std::move(loaders), host);
-  CatalogSource source(catalog, emailAlerts ? &emailAlerts->recipients() : nullptr);
+  engine::PluginSource& source = publishing ? static_cast<engine::PluginSource&>(*publishing)
+                                            : static_cast<engine::PluginSource&>(*catalogSource);
 
   std::function<void(const engine::TimingRecord&)> timing;
   if (c.timingLog) {
@@ -245,17 +275,25 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     auto& policy = engineSettings.policyOverrides.try_emplace(name, engineSettings.policy).first->second;
     policy.inWorkerProcess = true;  // killed at its callback_timeout, never reported stuck
   }
-  engine::Engine engine(std::move(engineSettings),
-                        engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
-                                           [&c, log, &shutdown]() -> shotgrid::EventReaderPtr {
-                                             // The daemon's own reads end at a stop, answered or not.
-                                             auto o =
-                                                 clientOptions(c, c.scriptName, c.scriptKey, log, shutdown);
-                                             o.abandonOnStop = true;
-                                             return std::make_unique<shotgrid::Client>(std::move(o));
-                                           },
-                                           source, timing, metrics, legacyStart});
-  SystemdNotifier systemd;  // does nothing unless systemd started this process (Type=notify)
+  if (publishing) {
+    // The publisher waits for JetStream itself (and logs one WARNING per outage): no retry schedule, no
+    // callback_timeout. An event the stream can never hold is recorded as failed and skipped.
+    engine::FailurePolicy policy;
+    policy.attempts = std::numeric_limits<int>::max();
+    policy.backoff = {std::chrono::milliseconds(100), std::chrono::milliseconds(2000)};
+    policy.stopOnError = false;
+    engineSettings.policyOverrides[broker::PublisherPlugin::kName] = policy;
+  }
+  engine::Engine engine(
+      std::move(engineSettings),
+      engine::EngineDeps{**store, *logs, core::systemClock(), shutdown,
+                         [&c, log, &shutdown]() -> shotgrid::EventReaderPtr {
+                           // The daemon's own reads end at a stop, answered or not.
+                           auto o = clientOptions(c, c.scriptName, c.scriptKey, log, shutdown);
+                           o.abandonOnStop = true;
+                           return std::make_unique<shotgrid::Client>(std::move(o));
+                         },
+                         source, timing, metrics, publishing ? publishing->startPosition() : legacyStart});
   systemd.status("Starting: reading the state and asking the site for its newest event");
   if (auto started = engine.start(); !started) {
     if (shutdown.requested()) {
@@ -268,7 +306,15 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
     return 1;
   }
   // After the engine, so every endpoint has an engine to read; stopped before the engine stops.
-  auto adminService = AdminService::start(c, engine, **store, metrics, shutdown, log, startedAt);
+  admin::BrokerViews brokerStatus;
+  if (publishing) {
+    brokerStatus.status = [p = publishing.get()] { return p->status(); };
+    brokerStatus.failures = [p = publishing.get()](const std::optional<std::string>& plugin, int limit) {
+      return p->failures(plugin, limit);
+    };
+  }
+  auto adminService =
+      AdminService::start(c, engine, **store, metrics, shutdown, log, startedAt, brokerStatus);
   report(true, "running");
   systemd.ready(serviceStatusLine(engine.status()));
 
@@ -276,7 +322,7 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   // shortens the wait after a local change.
   auto watcher = plugins::ChangeWatcher::create();
   if (watcher) {
-    (*watcher)->watch(catalog.directories());
+    (*watcher)->watch(catalog ? catalog->directories() : std::vector<std::filesystem::path>{});
     signals.onSignal([w = watcher->get()] { w->wake(); });
   } else {
     log->debug("No inotify (" + watcher.error().message + "); plugin changes are found by polling alone.");
@@ -300,6 +346,9 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
       log->info("SIGUSR1: log files reopened.");
     }
     engine.reportStuck();  // a callback in a lane's thread past its callback_timeout: one WARNING
+    if (publishing) {
+      publishing->sampleMetrics();
+    }
     if (systemd.active()) {
       // The watchdog hears from this loop only while the engine answers for its fetcher and lanes.
       systemd.status(serviceStatusLine(engine.status()));

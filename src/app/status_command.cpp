@@ -13,6 +13,8 @@
 #include "app/cli.h"
 #include "app/daemon_control.h"
 #include "app/load_config.h"
+#include "broker/connection.h"
+#include "broker/stream_report.h"
 #include "store/daemon_lock.h"
 
 namespace sgeventd::app {
@@ -21,7 +23,36 @@ namespace {
 
 constexpr int kNotRunning = 3;  // LSB init script status code
 
+int daemonStatus(const config::DaemonConfig& c);
+
+// Broker mode: the stream and each plugin consumer, from the servers, so a worker's host shows it too.
+void printBrokerReport(const config::DaemonConfig& c) {
+  if (!c.broker.enabled()) {
+    return;
+  }
+  auto options = broker::connectOptionsOf(c.broker);
+  options.name = "sgeventd status";
+  options.apiTimeout = std::chrono::milliseconds(3000);
+  auto connection = broker::Connection::connect(options);
+  if (!connection) {
+    std::cout << "broker: cannot reach NATS: " << connection.error().message << "\n";
+    return;
+  }
+  auto report = broker::streamReport(**connection, c.broker.stream);
+  if (!report) {
+    std::cout << "broker: " << report.error().message << "\n";
+    return;
+  }
+  std::cout << broker::formatStreamReport(*report);
+}
+
 int runStatus(const config::DaemonConfig& c) {
+  const int code = daemonStatus(c);
+  printBrokerReport(c);
+  return code;
+}
+
+int daemonStatus(const config::DaemonConfig& c) {
   auto holder = store::lockHolder(c.stateDatabase);
   if (!holder) {
     std::cout << fmt::format("cannot tell whether sgeventd is running: {}\n", holder.error().message);

@@ -66,12 +66,17 @@ class Publisher {
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
+  // An error when the server would refuse this event every time (larger than its max_payload).
+  Expected<void> fits(const core::Event& event) const;
   // Hands one event over, waiting up to `wait` while maxPendingAcks events are unacknowledged. An event
   // larger than the server's max_payload is an error, and is not handed over.
   Expected<void> publish(const core::Event& event,
                          std::chrono::milliseconds wait = std::chrono::milliseconds::max());
   // Waits until every event handed over is acknowledged; false at the timeout.
   bool flush(std::chrono::milliseconds timeout);
+  // Waits until no copy of event `id` handed over still waits for its PubAck (true), or `timeout`.
+  // Only meaningful for an id that was handed over.
+  bool waitAcknowledged(std::int64_t id, std::chrono::milliseconds timeout);
 
   // The highest id below which every event handed over is acknowledged (0 before any). An id handed over
   // below it (a late id) is in pendingBelowCheckpoint() until acknowledged.
@@ -116,7 +121,9 @@ class Publisher {
   std::int64_t resumeAfter_ = 0;
 
   mutable std::mutex mutex_;
-  std::condition_variable changed_;  // an entry, an ack, a failure, the stop
+  // Two, so that an ack wakes only those waiting for acks, and a new entry only the sender.
+  std::condition_variable changed_;  // an ack (room in the window, an event done), the stop
+  std::condition_variable work_;     // the sender's: an entry to send, a failure, the stop
   bool stop_ = false;
   std::deque<Entry> entries_;        // handed over and not acknowledged (the front never is), in order
   std::uint64_t frontPosition_ = 0;  // the position of entries_.front()

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "broker/connection.h"
@@ -36,16 +37,30 @@ inline std::vector<StoredMessage> readStream(
   natsSubscription* raw = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   const std::string subjects = broker::siteSubjects(site);
-  if (js_PullSubscribe(&raw, connection.jetStream(), subjects.c_str(), durable.c_str(), nullptr, &subOptions,
-                       &code) != NATS_OK) {
+  // A clustered stream that just lost a node may refuse a new consumer for a moment (its leader is being
+  // elected): try for a few seconds before calling it a failure.
+  natsStatus subscribed = NATS_ERR;
+  for (int attempt = 0; attempt < 40 && subscribed != NATS_OK; ++attempt) {
+    if (attempt > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    subscribed = js_PullSubscribe(&raw, connection.jetStream(), subjects.c_str(), durable.c_str(), nullptr,
+                                  &subOptions, &code);
+  }
+  if (subscribed != NATS_OK) {
     ADD_FAILURE() << broker::natsError("js_PullSubscribe", NATS_ERR, code).message;
     return out;
   }
   broker::SubscriptionPtr subscription(raw);
+  int emptyFetches = 0;
   for (;;) {
     broker::MessageList batch;
     const natsStatus s = natsSubscription_Fetch(batch.get(), subscription.get(), 500, idle.count(), &code);
     if (s == NATS_TIMEOUT) {
+      // A consumer just created on a clustered stream may take a few seconds to deliver its first message.
+      if (out.empty() && ++emptyFetches < 10) {
+        continue;
+      }
       break;
     }
     if (s != NATS_OK) {
