@@ -9,6 +9,7 @@
 #include "app/plugin_policy.h"
 #include "app/signal_thread.h"
 #include "broker/broker_worker.h"
+#include "config/key_table.h"
 #include "config/sections.h"
 #include "core/shutdown.h"
 #include "plugins/catalog.h"
@@ -20,34 +21,6 @@ namespace {
 
 // Plugin files are looked at this often: a changed file is reloaded, a fixed one reactivates its plugin.
 constexpr std::chrono::seconds kRescanInterval{2};
-
-std::vector<plugins::PluginPath> pluginPaths(const config::DaemonConfig& c) {
-  std::vector<plugins::PluginPath> out;
-  for (std::size_t i = 0; i < c.pluginPaths.size(); ++i) {
-    out.push_back(
-        {c.pluginPaths[i], i < c.resolvedPluginPaths.size() ? c.resolvedPluginPaths[i] : c.pluginPaths[i]});
-  }
-  return out;
-}
-
-std::vector<std::string> splitUrls(const std::string& text) {
-  std::vector<std::string> urls;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    std::string url = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    url.erase(0, url.find_first_not_of(" \t"));
-    url.erase(url.find_last_not_of(" \t") + 1);
-    if (!url.empty()) {
-      urls.push_back(url);
-    }
-    if (comma == std::string::npos) {
-      break;
-    }
-    start = comma + 1;
-  }
-  return urls;
-}
 
 // Until a server answers or a stop is asked: a worker started before its cluster waits for it.
 broker::ConnectionPtr connectPatiently(const broker::ConnectOptions& options, core::Shutdown& shutdown,
@@ -92,6 +65,7 @@ int runWorker(const config::DaemonConfig& c, const std::vector<std::string>& url
   auto connectOptions = broker::connectOptionsOf(c.broker);
   connectOptions.urls = urls;
   connectOptions.name = "sgeventd worker";
+  connectOptions.sendAsap = true;
   auto connection = connectPatiently(connectOptions, shutdown, *log);
   if (!connection) {
     return 0;  // stopped before a server answered
@@ -123,7 +97,7 @@ int runWorker(const config::DaemonConfig& c, const std::vector<std::string>& url
 }  // namespace
 
 int runBrokerWorker(const config::DaemonConfig& c, const std::optional<std::string>& url) {
-  const std::vector<std::string> urls = url && !url->empty() ? splitUrls(*url) : c.broker.urls;
+  const std::vector<std::string> urls = url && !url->empty() ? config::splitList(*url) : c.broker.urls;
   if (urls.empty()) {
     std::cerr << "sgeventd worker --broker: no NATS server: give its URL (--broker nats://host:4222) or set "
                  "[broker] url in "

@@ -16,7 +16,9 @@
 #include "app/catalog_source.h"
 #include "app/crash_handler.h"
 #include "app/crash_recovery.h"
+#include "app/log_setup.h"
 #include "app/plugin_loaders.h"
+#include "app/plugin_policy.h"
 #include "app/process_isolation.h"
 #include "app/shutdown_watchdog.h"
 #include "app/signal_thread.h"
@@ -38,28 +40,6 @@
 namespace sgeventd::app {
 namespace {
 
-engine::RetryOn retryOn(config::RetryOn value) {
-  switch (value) {
-    case config::RetryOn::Any:
-      return engine::RetryOn::Any;
-    case config::RetryOn::Never:
-      return engine::RetryOn::Never;
-    case config::RetryOn::Transient:
-      break;
-  }
-  return engine::RetryOn::Transient;
-}
-
-engine::FailurePolicy failurePolicy(const config::RetrySettings& retry,
-                                    std::chrono::seconds reactivateAfter) {
-  engine::FailurePolicy p;
-  p.attempts = retry.attempts;
-  p.backoff = {retry.backoffBase, retry.backoffCap};
-  p.retryOn = retryOn(retry.retryOn);
-  p.reactivateAfter = reactivateAfter;
-  return p;
-}
-
 engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
   engine::EngineOptions o;
   o.fetcher.fetchInterval = c.fetchInterval;
@@ -72,15 +52,9 @@ engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
   // New events, requests and stops wake a lane at once; the idle wake only looks for due reactivations.
   o.lane.idleWait = std::min(c.fetchInterval, std::chrono::milliseconds(1000));
   o.backlogTimeout = c.backlogTimeout;
-  o.policy = failurePolicy(c.retry, c.reactivateAfter);
-  o.policy.callbackTimeout = c.isolation.callbackTimeout;
-  o.policy.inWorkerProcess = c.isolation.process;
+  o.policy = failurePolicyFor(c, "");
   for (const auto& [name, ov] : c.pluginOverrides) {
-    auto p = failurePolicy(ov.retry.value_or(c.retry), ov.reactivateAfter.value_or(c.reactivateAfter));
-    p.stopOnError = ov.stopOnError;
-    p.callbackTimeout = isolationOf(c, name).callbackTimeout;
-    p.inWorkerProcess = isolationOf(c, name).process;
-    o.policyOverrides[name] = p;
+    o.policyOverrides[name] = failurePolicyFor(c, name);
   }
   o.strictOrder = c.strictOrder;
   // Room for one parallel catch-up round beyond the read-ahead, so a round never pushes out events that
@@ -90,14 +64,6 @@ engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
   return o;
 }
 
-std::vector<plugins::PluginPath> pluginPaths(const config::DaemonConfig& c) {
-  std::vector<plugins::PluginPath> out;
-  for (std::size_t i = 0; i < c.pluginPaths.size(); ++i) {
-    out.push_back(
-        {c.pluginPaths[i], i < c.resolvedPluginPaths.size() ? c.resolvedPluginPaths[i] : c.pluginPaths[i]});
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -119,16 +85,8 @@ int runWithPlugins(const config::DaemonConfig& c, const RunOptions& options, cor
   if (c.emails.enabled) {
     emailAlerts.emplace(c.emails, alerts::EmailAlertsDeps{core::systemClock(), metrics, nullptr, ""});
   }
-  logging::LogSettings logSettings;
-  logSettings.logMode = c.logMode;
-  // The config resolved the main log against its own folder; plugin logs go beside it.
-  logSettings.logPath = std::filesystem::path(c.logFilePath).parent_path();
-  logSettings.logFile = std::filesystem::path(c.logFilePath).filename().string();
-  logSettings.level = static_cast<core::LogLevel>(c.logLevel);
-  logSettings.timingLog = c.timingLog;
+  logging::LogSettings logSettings = logSettingsOf(c, options.foreground);
   logSettings.timingToRoot = options.timingOnConsole;
-  logSettings.midnightRotation = c.midnightRotation;
-  logSettings.foreground = options.foreground;
   logSettings.alerts = emailAlerts ? emailAlerts->handler() : nullptr;
   auto logs = logging::FileLogFactory::create(logSettings);
   if (!logs) {

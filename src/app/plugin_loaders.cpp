@@ -99,4 +99,13 @@ PluginLoaders makePluginLoaders(const config::DaemonConfig& c, core::LogFactoryP
   return out;
 }
 
+std::vector<plugins::PluginPath> pluginPaths(const config::DaemonConfig& c) {
+  std::vector<plugins::PluginPath> out;
+  for (std::size_t i = 0; i < c.pluginPaths.size(); ++i) {
+    out.push_back(
+        {c.pluginPaths[i], i < c.resolvedPluginPaths.size() ? c.resolvedPluginPaths[i] : c.pluginPaths[i]});
+  }
+  return out;
+}
+
 }  // namespace sgeventd::app

@@ -9,6 +9,7 @@
 #include "config/daemon_config.h"
 #include "core/log.h"
 #include "core/shutdown.h"
+#include "plugins/catalog.h"
 #include "plugins/plugin.h"
 #include "shotgrid/client.h"
 
@@ -25,6 +26,9 @@ struct PluginLoaders {
 // a retry wait short (a Retry-After of minutes must not hold the shutdown).
 shotgrid::ClientOptions clientOptions(const config::DaemonConfig& c, const std::string& name,
                                       const std::string& key, core::LoggerPtr log, core::Shutdown& shutdown);
+
+// [plugins] paths, each with the folder it resolved to, as the catalog scans them.
+std::vector<plugins::PluginPath> pluginPaths(const config::DaemonConfig& c);
 
 // `setLevel` is told when a Python logger lets through what the C++ logger of that name would drop.
 PluginLoaders makePluginLoaders(const config::DaemonConfig& c, core::LogFactoryPtr logs, core::LoggerPtr log,

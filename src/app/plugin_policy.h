@@ -1,7 +1,7 @@
 #pragma once
 // A plugin's failure policy from the config: [daemon] retry_*, reactivate_after and isolation, with its
-// [plugin:NAME] overrides. The same rule as the daemon's engine options (daemon_runtime.cpp builds the
-// same values for its lanes; it can call this once that file is free to change).
+// [plugin:NAME] overrides: the daemon's lanes and the broker workers' consumers follow the same rule. A
+// name without overrides gets the [daemon] defaults.
 #include <string>
 
 #include "config/daemon_config.h"

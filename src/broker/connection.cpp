@@ -39,6 +39,9 @@ Expected<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& 
   if (s == NATS_OK && options.credentials) {
     s = natsOptions_SetUserCredentialsFromFiles(opts.get(), options.credentials->c_str(), nullptr);
   }
+  if (s == NATS_OK && options.sendAsap) {
+    s = natsOptions_SetSendAsap(opts.get(), true);
+  }
   if (s == NATS_OK && options.tlsCaFile) {
     s = natsOptions_SetSecure(opts.get(), true);
     if (s == NATS_OK) {

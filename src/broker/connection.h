@@ -21,6 +21,10 @@ struct ConnectOptions {
   std::chrono::milliseconds connectTimeout{2000};
   std::chrono::milliseconds reconnectWait{250};
   std::chrono::milliseconds apiTimeout{5000};  // a JetStream API request (stream info, get message)
+  // Each message is written at once rather than by the client's flusher thread: one thread wake-up less
+  // per message, which is what a worker's one-event-at-a-time round trips pay for. The publisher, which
+  // pipelines, leaves it off so that its messages are written together.
+  bool sendAsap = false;
 };
 
 ConnectOptions connectOptionsOf(const config::BrokerSettings& settings);

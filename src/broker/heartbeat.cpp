@@ -15,12 +15,9 @@ Heartbeat::~Heartbeat() {
 }
 
 void Heartbeat::arm(natsMsg* message) {
-  {
-    std::lock_guard lock(mutex_);
-    message_ = message;
-    due_ = std::chrono::steady_clock::now() + period_;
-  }
-  changed_.notify_all();
+  std::lock_guard lock(mutex_);
+  message_ = message;
+  due_ = std::chrono::steady_clock::now() + period_;
 }
 
 void Heartbeat::disarm() {
@@ -31,11 +28,8 @@ void Heartbeat::disarm() {
 void Heartbeat::run() {
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    if (message_ == nullptr) {
-      changed_.wait(lock);
-      continue;
-    }
-    if (changed_.wait_until(lock, due_) == std::cv_status::timeout && message_ != nullptr) {
+    changed_.wait_for(lock, period_);
+    if (!stop_ && message_ != nullptr && std::chrono::steady_clock::now() >= due_) {
       // A lost "in progress" (the server away) only means another worker may get the event later.
       natsMsg_InProgress(message_, nullptr);
       due_ = std::chrono::steady_clock::now() + period_;

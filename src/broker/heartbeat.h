@@ -1,6 +1,9 @@
 #pragma once
 // Keeps a delivered message from being handed to another worker while its callback runs: every
 // `period` (ack_wait / 3) it tells the server "in progress", which restarts the message's ack wait.
+// Its thread looks every `period` rather than being woken per event: arming costs a lock, no wake-up,
+// and the first "in progress" goes out between one and two periods after the callback began, well
+// inside ack_wait.
 #include <chrono>
 #include <condition_variable>
 #include <mutex>

@@ -4,13 +4,16 @@
 // record fixture plugin (fixtures/record.cpp), each line of whose output is "<event id> <pid>".
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../daemon/process.h"
@@ -96,10 +99,11 @@ class WorkerFixture : public ::testing::Test {
                            "conn_retry_sleep: 1\nmax_conn_retries: 3\nfetch_interval: 0.1\n"
                            "retry_attempts: 3\nretry_backoff: 0.05\n"
                         << daemonKeys
-                        << "[shotgun]\nserver: http://127.0.0.1:9\nname: sgeventd\nkey: key\n"
+                        << "[shotgun]\nserver: http://127.0.0.1:9\nname: sgeventd\nkey: key\nuse_session_uuid: False\n"
                            "[plugins]\npaths: "
                         << folder << "\n[emails]\nenabled: False\n[admin]\nlisten:\n"
-                        << "[broker]\nurl: " << server.url() << "\nsite: " << kSite << "\nstream: " << kStream
+                        << "[broker]\nurl: " << (brokerUrls.empty() ? server.url() : brokerUrls)
+                        << "\nsite: " << kSite << "\nstream: " << kStream
                         << "\nnew_consumer_start: all\n"
                         << brokerKeys;
     workers[worker] = std::make_unique<Process>(
@@ -138,7 +142,7 @@ class WorkerFixture : public ::testing::Test {
       if (lineCount(out(plugin)) >= n) {
         return true;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // each look reads the whole file
     }
     return lineCount(out(plugin)) >= n;
   }
@@ -155,16 +159,18 @@ class WorkerFixture : public ::testing::Test {
   }
 
   NatsServer server;
+  std::string brokerUrls;  // the workers' [broker] url when not `server` (a cluster's)
   TempDir dir;
   broker::ConnectionPtr connection;
   std::map<std::string, std::string> env;
   std::map<std::string, std::unique_ptr<Process>> workers;
 };
 
-// Every id from 1 to `last` at least once, first seen in id order; an id seen again only right after
-// itself (a redelivery of the event in flight), and only the ids in `again`.
-inline void expectInOrder(const std::vector<Call>& calls, std::int64_t last, const std::set<std::int64_t>& again) {
-  std::int64_t next = 1;
+// Every id from `first` to `last` at least once, first seen in id order; an id seen again only right
+// after itself (a redelivery of the event in flight), and only the ids in `again`.
+inline void expectInOrder(const std::vector<Call>& calls, std::int64_t first, std::int64_t last,
+                          const std::set<std::int64_t>& again) {
+  std::int64_t next = first;
   for (std::size_t i = 0; i < calls.size(); ++i) {
     if (calls[i].id == next) {
       ++next;
@@ -174,6 +180,18 @@ inline void expectInOrder(const std::vector<Call>& calls, std::int64_t last, con
         << "call " << i << ": event " << calls[i].id << " where " << next << " was due";
   }
   ASSERT_EQ(next, last + 1) << "events after " << next - 1 << " never ran";
+}
+
+// The ids run twice in a row: each an event whose callback ran and whose ack was lost (a worker killed,
+// a server gone) before it was delivered again.
+inline std::set<std::int64_t> repeatedIds(const std::vector<Call>& calls) {
+  std::set<std::int64_t> again;
+  for (std::size_t i = 1; i < calls.size(); ++i) {
+    if (calls[i].id == calls[i - 1].id) {
+      again.insert(calls[i].id);
+    }
+  }
+  return again;
 }
 
 }  // namespace sgeventd::testing
