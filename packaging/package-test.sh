@@ -219,6 +219,7 @@ ok "conffiles: /etc/sgeventd/shotgunEventDaemon.conf, /etc/default/sgeventd"
 for f in /usr/share/man/man1/sgeventd.1.gz /usr/share/bash-completion/completions/sgeventd \
   /usr/include/sgeventd/plugin.h /usr/include/sgeventd/plugin.hpp /usr/share/pkgconfig/sgeventd.pc \
   /usr/lib/systemd/system/sgeventd.service /usr/lib/systemd/system/sgeventd@.service \
+  /usr/lib/systemd/system/sgeventd-worker.service \
   /usr/share/doc/sgeventd/installing.md /usr/share/doc/sgeventd/examples/shotgunEventDaemon.conf \
   /usr/share/doc/sgeventd/examples/logrotate; do
   in_root test -f "$f" || die "no $f"

@@ -70,17 +70,16 @@ int runWorker(const config::DaemonConfig& c, const std::vector<std::string>& url
   if (!connection) {
     return 0;  // stopped before a server answered
   }
-  auto loaders = makePluginLoaders(c, *logs, log, shutdown,
-                                   [factory = *logs](const std::string& name, core::LogLevel level) {
-                                     factory->setLevel(name, level);
-                                   });
+  auto loaders = makePluginLoaders(
+      c, *logs, log, shutdown,
+      [factory = *logs](const std::string& name, core::LogLevel level) { factory->setLevel(name, level); });
   if (!loaders.pythonError.empty()) {
     log->error("Python plugins cannot run in this worker: " + loaders.pythonError);
   }
   {
     plugins::PluginCatalog catalog(pluginPaths(c), std::move(loaders.loaders), loaders.host);
-    broker::BrokerWorker worker(connection, options,
-                                [&c](const std::string& name) { return failurePolicyFor(c, name); }, *logs);
+    broker::BrokerWorker worker(
+        connection, options, [&c](const std::string& name) { return failurePolicyFor(c, name); }, *logs);
     // The catalog is refreshed on this, the main thread, as in the daemon: Python's first load runs here.
     worker.apply(catalog.refresh());
     log->info(fmt::format("Worker running {} plugin(s)", worker.consumers()));

@@ -64,7 +64,6 @@ engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
   return o;
 }
 
-
 }  // namespace
 
 namespace {

@@ -11,8 +11,8 @@ BrokerWorker::BrokerWorker(ConnectionPtr connection, BrokerWorkerOptions options
       policyFor_(std::move(policyFor)),
       logs_(std::move(logs)),
       log_(logs_->get("engine")),
-      failures_(std::make_shared<FailureRecorder>(connection_, options_.consumer.stream, options_.consumer.site,
-                                                  options_.replicas)) {}
+      failures_(std::make_shared<FailureRecorder>(connection_, options_.consumer.stream,
+                                                  options_.consumer.site, options_.replicas)) {}
 
 BrokerWorker::~BrokerWorker() { stop(); }
 
@@ -25,8 +25,9 @@ void BrokerWorker::apply(const std::vector<plugins::PluginSlot>& slots) {
     const std::string& name = slot.id.name;
     if (!seen.insert(name).second) {
       // Two folders with a plugin of one name would share one consumer and steal each other's events.
-      log_->error("Plugin " + slot.id.key() + " has the name of another plugin; it is not run (its consumer " +
-                  consumerName(name) + " is taken)");
+      log_->error("Plugin " + slot.id.key() +
+                  " has the name of another plugin; it is not run (its consumer " + consumerName(name) +
+                  " is taken)");
       continue;
     }
     auto it = running_.find(name);

@@ -30,8 +30,8 @@ Expected<void> add(const Connection& connection, const ConsumerSettings& setting
   config.OptStartSeq = startSequence;
   jsConsumerInfo* raw = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  const natsStatus s = js_AddConsumer(&raw, connection.jetStream(), settings.stream.c_str(), &config, nullptr,
-                                      &code);
+  const natsStatus s =
+      js_AddConsumer(&raw, connection.jetStream(), settings.stream.c_str(), &config, nullptr, &code);
   ConsumerInfoPtr created(raw);
   if (s != NATS_OK) {
     return unexpected(natsError("cannot create the consumer " + settings.name, s, code));
@@ -117,8 +117,8 @@ Expected<ConsumerChange> ensureConsumer(const Connection& connection, const Cons
     s = js_DeleteConsumer(connection.jetStream(), settings.stream.c_str(), settings.name.c_str(), nullptr,
                           &code);
     if (s != NATS_OK && !notFound(s, code)) {
-      return unexpected(natsError("cannot delete the consumer " + settings.name + " to change its filter", s,
-                                  code));
+      return unexpected(
+          natsError("cannot delete the consumer " + settings.name + " to change its filter", s, code));
     }
     auto added = ackFloor > 0 ? add(connection, settings, js_DeliverByStartSequence, ackFloor + 1)
                               : add(connection, settings, firstPolicy, current.OptStartSeq);

@@ -78,7 +78,8 @@ Expected<void> FailureRecorder::record(const FailureRecord& record) {
   const std::string payload = failureJson(record);
   const std::string id = site_ + ":" + subjectToken(record.plugin) + ":" + std::to_string(record.eventId);
   natsMsg* raw = nullptr;
-  natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, payload.data(), static_cast<int>(payload.size()));
+  natsStatus s =
+      natsMsg_Create(&raw, subject.c_str(), nullptr, payload.data(), static_cast<int>(payload.size()));
   MessagePtr message(raw);
   if (s == NATS_OK) {
     s = natsMsgHeader_Set(message.get(), "Nats-Msg-Id", id.c_str());

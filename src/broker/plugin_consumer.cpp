@@ -18,7 +18,8 @@ std::vector<core::MatchSpec> matchSpecs(const plugins::Plugin& plugin) {
 }
 
 Expected<core::Event> decode(natsMsg* message) {
-  const std::string_view payload(natsMsg_GetData(message), static_cast<std::size_t>(natsMsg_GetDataLength(message)));
+  const std::string_view payload(natsMsg_GetData(message),
+                                 static_cast<std::size_t>(natsMsg_GetDataLength(message)));
   auto json = shotgrid::Json::parse(payload, nullptr, false);
   if (json.is_discarded()) {
     return fail("the message is not JSON");
@@ -211,7 +212,8 @@ void PluginConsumer::handle(natsMsg* message) {
   if (!retryable && stopOnError) {
     // The plugin side logged the traceback at CRITICAL already; this says what happens now.
     log_->critical(fmt::format(
-        "Plugin {} is deactivated: callback {} failed on event {} (stopOnError). It fetches nothing more here "
+        "Plugin {} is deactivated: callback {} failed on event {} (stopOnError). It fetches nothing more "
+        "here "
         "until its file changes; event {} stays unacknowledged for another worker or the fixed plugin.\n{}",
         name, callback.name, event->id, event->id, result.message));
     if (delivered >= settings_.maxDeliver) {

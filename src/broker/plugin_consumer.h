@@ -37,9 +37,9 @@ struct PluginConsumerOptions {
   std::string stream = "SGEVENTS";
   std::string site;
   std::chrono::milliseconds ackWait{30000};
-  bool startAtFirst = false;                      // new_consumer_start = all
-  std::chrono::milliseconds fetchTimeout{500};    // how long one fetch waits: bounds how late a stop is seen
-  std::chrono::milliseconds retryPause{500};      // after a fetch or bind error
+  bool startAtFirst = false;                    // new_consumer_start = all
+  std::chrono::milliseconds fetchTimeout{500};  // how long one fetch waits: bounds how late a stop is seen
+  std::chrono::milliseconds retryPause{500};    // after a fetch or bind error
 };
 
 struct PluginConsumerStats {

@@ -80,8 +80,8 @@ class WorkerFixture : public ::testing::Test {
   void addPlugin(const std::string& folder, const std::string& name, const std::string& mode = "",
                  const std::string& match = "") {
     fs::create_directories(dir.path() / folder);
-    fs::copy_file(fs::path(SGEVENTD_BUILD_DIR) / "test-plugins/record.so", dir.path() / folder / (name + ".so"),
-                  fs::copy_options::overwrite_existing);
+    fs::copy_file(fs::path(SGEVENTD_BUILD_DIR) / "test-plugins/record.so",
+                  dir.path() / folder / (name + ".so"), fs::copy_options::overwrite_existing);
     env["SGEVENTD_RECORD_" + name] = mode;
     if (!match.empty()) {
       env["SGEVENTD_RECORD_MATCH_" + name] = match;
@@ -89,23 +89,23 @@ class WorkerFixture : public ::testing::Test {
   }
 
   // A worker with a config of its own (its own log folder) on the plugin folder `folder`.
-  Process& startWorker(const std::string& worker, const std::string& folder, const std::string& brokerKeys = "",
-                       const std::string& daemonKeys = "") {
+  Process& startWorker(const std::string& worker, const std::string& folder,
+                       const std::string& brokerKeys = "", const std::string& daemonKeys = "") {
     const fs::path conf = dir.path() / (worker + ".conf");
-    std::ofstream(conf) << "[daemon]\npidFile: " << worker << ".pid\neventIdFile: " << worker
-                        << ".id\nstate_database: " << worker << ".sqlite\n"
-                        << "logMode: 0\nlogPath: logs-" << worker
-                        << "\nlogFile: shotgunEventDaemon\nlogging: 20\n"
-                           "conn_retry_sleep: 1\nmax_conn_retries: 3\nfetch_interval: 0.1\n"
-                           "retry_attempts: 3\nretry_backoff: 0.05\n"
-                        << daemonKeys
-                        << "[shotgun]\nserver: http://127.0.0.1:9\nname: sgeventd\nkey: key\nuse_session_uuid: False\n"
-                           "[plugins]\npaths: "
-                        << folder << "\n[emails]\nenabled: False\n[admin]\nlisten:\n"
-                        << "[broker]\nurl: " << (brokerUrls.empty() ? server.url() : brokerUrls)
-                        << "\nsite: " << kSite << "\nstream: " << kStream
-                        << "\nnew_consumer_start: all\n"
-                        << brokerKeys;
+    std::ofstream(conf)
+        << "[daemon]\npidFile: " << worker << ".pid\neventIdFile: " << worker
+        << ".id\nstate_database: " << worker << ".sqlite\n"
+        << "logMode: 0\nlogPath: logs-" << worker
+        << "\nlogFile: shotgunEventDaemon\nlogging: 20\n"
+           "conn_retry_sleep: 1\nmax_conn_retries: 3\nfetch_interval: 0.1\n"
+           "retry_attempts: 3\nretry_backoff: 0.05\n"
+        << daemonKeys
+        << "[shotgun]\nserver: http://127.0.0.1:9\nname: sgeventd\nkey: key\nuse_session_uuid: False\n"
+           "[plugins]\npaths: "
+        << folder << "\n[emails]\nenabled: False\n[admin]\nlisten:\n"
+        << "[broker]\nurl: " << (brokerUrls.empty() ? server.url() : brokerUrls) << "\nsite: " << kSite
+        << "\nstream: " << kStream << "\nnew_consumer_start: all\n"
+        << brokerKeys;
     workers[worker] = std::make_unique<Process>(
         std::vector<std::string>{SGEVENTD_BINARY, "-c", conf.string(), "worker", "--broker"}, env,
         (dir.path() / (worker + ".stderr")).string());
@@ -146,6 +146,29 @@ class WorkerFixture : public ::testing::Test {
     }
     return lineCount(out(plugin)) >= n;
   }
+
+  // Every plugin has run `count` distinct events.
+  bool allRan(const std::vector<std::string>& plugins, std::size_t count,
+              std::chrono::milliseconds timeout) const {
+    return waitUntil(
+        [&] {
+          for (const auto& plugin : plugins) {
+            std::set<std::int64_t> ids;
+            for (const auto& call : readCalls(out(plugin))) {
+              ids.insert(call.id);
+            }
+            if (ids.size() < count) {
+              return false;
+            }
+          }
+          return true;
+        },
+        timeout);
+  }
+  // After an outage: each plugin ran every event from `first` to `last` in order, and ran again only the
+  // few (at most two) whose acknowledgement the outage lost.
+  void expectOnceBarLostAcks(const std::vector<std::string>& plugins, std::int64_t first,
+                             std::int64_t last) const;
 
   void publish(std::int64_t first, std::int64_t last) {
     auto publisher = broker::Publisher::start(
@@ -192,6 +215,16 @@ inline std::set<std::int64_t> repeatedIds(const std::vector<Call>& calls) {
     }
   }
   return again;
+}
+
+inline void WorkerFixture::expectOnceBarLostAcks(const std::vector<std::string>& plugins, std::int64_t first,
+                                                 std::int64_t last) const {
+  for (const auto& plugin : plugins) {
+    const auto calls = readCalls(out(plugin));
+    const auto again = repeatedIds(calls);
+    EXPECT_LE(again.size(), 2U) << plugin;
+    ASSERT_NO_FATAL_FAILURE(expectInOrder(calls, first, last, again)) << plugin;
+  }
 }
 
 }  // namespace sgeventd::testing

@@ -50,7 +50,7 @@ fi
 grep -q "^ExecStart=/.*/sgeventd foreground$" "$built/systemd/sgeventd.service" || fail "unexpected ExecStart"
 sed -E "s|^ExecStart=[^ ]*/sgeventd |ExecStart=$binary |" "$built/systemd/sgeventd.service" >"$work/sgeventd.service"
 sed -E "s|^ExecStart=[^ ]*/sgeventd |ExecStart=$binary |" "$built/systemd/sgeventd@.service" >"$work/sgeventd@site1.service"
-sed -E "s|^ExecStart=[^ ]*/sgeventd |ExecStart=$binary |" "$source/packaging/systemd/sgeventd-worker.service" >"$work/sgeventd-worker.service"
+sed -E "s|^ExecStart=[^ ]*/sgeventd |ExecStart=$binary |" "$built/systemd/sgeventd-worker.service" >"$work/sgeventd-worker.service"
 for unit in sgeventd.service sgeventd@site1.service sgeventd-worker.service; do
   if out=$(cd "$work" && systemd-analyze verify --man=no "$work/$unit" 2>&1) && [ -z "$out" ]; then
     echo "systemd-analyze verify $unit: OK"
