@@ -82,7 +82,7 @@ TEST_F(EndToEnd, HundredThousandSiteEventsRunOncePerPluginInOrderOnThreeWorkers)
   ASSERT_EQ(last - head, kEvents);
   // Each plugin's line count: a line is written per call, so this is the cheap way to watch 100,000.
   for (const auto& plugin : plugins) {
-    ASSERT_TRUE(linesReach(plugin, kEvents, 300s)) << plugin << ": " << lineCount(out(plugin)) << " lines\n"
+    ASSERT_TRUE(linesReach(plugin, kEvents, 480s)) << plugin << ": " << lineCount(out(plugin)) << " lines\n"
                                                    << workerLog(plugin) << daemonLog();
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

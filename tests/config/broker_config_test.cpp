@@ -126,9 +126,9 @@ TEST(BrokerConfigErrors, EachMessage) {
   EXPECT_EQ(f.errors("[broker]\nurl: nats://a:4222\nmax_pending_acks: 0\n"),
             std::vector<std::string>{":22: max_pending_acks: \"0\" is out of range (1 to 65536)"});
   EXPECT_EQ(f.errors("[broker]\nurl: nats://a:4222\nack_wait: 0\n"),
-            std::vector<std::string>{":22: ack_wait: ERR"});
+            std::vector<std::string>{":22: ack_wait: \"0\" is out of range (0.1 to 3600)"});
   EXPECT_EQ(f.errors("[broker]\nurl: nats://a:4222\nnew_consumer_start: oldest\n"),
-            std::vector<std::string>{":22: new_consumer_start: ERR"});
+            std::vector<std::string>{":22: new_consumer_start: \"oldest\" is not new or all"});
 }
 
 TEST(BrokerConfigErrors, AnUnknownKeyIsAWarning) {
