@@ -46,8 +46,7 @@ void BrokerWorker::apply(const std::vector<plugins::PluginSlot>& slots) {
   }
   for (auto it = running_.begin(); it != running_.end();) {
     if (seen.count(it->first) == 0) {
-      log_->info("Plugin " + it->first + " is gone: its consumer " + it->second.consumer->settings().name +
-                 " stops here");
+      log_->info("Plugin " + it->first + " is gone: its consumer " + consumerName(it->first) + " stops here");
       it = running_.erase(it);
     } else {
       ++it;

@@ -2,15 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker/stream.h"
 #include "broker/subjects.h"
 
 namespace sgeventd::broker {
-
-namespace {
-
-constexpr std::int64_t kDuplicateWindowNanos = 120LL * 1000000000;
-
-}  // namespace
 
 std::string failureStreamName(std::string_view stream) { return std::string(stream) + "_FAILURES"; }
 
@@ -49,7 +44,8 @@ Expected<void> FailureRecorder::ensure() {
   config.Retention = js_LimitsPolicy;
   config.Storage = js_FileStorage;
   config.Replicas = replicas_;
-  config.Duplicates = kDuplicateWindowNanos;
+  // The site stream's window: a record re-sent after a worker's crash is dropped as its events would be.
+  config.Duplicates = std::chrono::nanoseconds(StreamSettings{}.duplicateWindow).count();
   jsStreamInfo* raw = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   natsStatus s = js_GetStreamInfo(&raw, connection_->jetStream(), stream_.c_str(), nullptr, &code);

@@ -74,11 +74,6 @@ void PluginConsumer::replace(plugins::PluginPtr plugin, engine::FailurePolicy po
   changed_.notify_all();
 }
 
-PluginConsumerStats PluginConsumer::stats() const {
-  std::lock_guard lock(mutex_);
-  return stats_;
-}
-
 void PluginConsumer::adopt(plugins::PluginPtr plugin, engine::FailurePolicy policy) {
   plugin_ = std::move(plugin);
   policy_ = policy;
@@ -96,8 +91,6 @@ void PluginConsumer::adopt(plugins::PluginPtr plugin, engine::FailurePolicy poli
     log_->info("Plugin " + name + " changed on disk: it is active again and fetches from " + settings_.name);
   }
   deactivated_ = false;
-  std::lock_guard lock(mutex_);
-  stats_.deactivated = false;
 }
 
 void PluginConsumer::run() {
@@ -203,8 +196,6 @@ void PluginConsumer::handle(natsMsg* message) {
     resumeSequence_ = sequence;
     resumeCallback_ = index;
     natsMsg_NakWithDelay(message, delay.count(), nullptr);
-    std::lock_guard lock(mutex_);
-    ++stats_.retried;
     return;
   }
   resumeSequence_ = 0;
@@ -222,8 +213,6 @@ void PluginConsumer::handle(natsMsg* message) {
     }
     deactivated_ = true;
     subscription_.reset();
-    std::lock_guard lock(mutex_);
-    stats_.deactivated = true;
     return;
   }
   // A transient failure given up on is logged here as the failure it has become (the plugin logged a
@@ -265,10 +254,7 @@ void PluginConsumer::acknowledge(natsMsg* message, std::int64_t eventId) {
                                         eventId),
                             s, code)
                       .message);
-    return;
   }
-  std::lock_guard lock(mutex_);
-  ++stats_.acknowledged;
 }
 
 void PluginConsumer::giveUp(natsMsg* message, const std::string& callback, std::int64_t eventId, int attempts,
@@ -293,10 +279,6 @@ void PluginConsumer::giveUp(natsMsg* message, const std::string& callback, std::
     if (!pause()) {
       return;
     }
-  }
-  {
-    std::lock_guard lock(mutex_);
-    ++stats_.recorded;
   }
   if (ack) {
     acknowledge(message, eventId);

@@ -13,7 +13,6 @@
 //   is left unacknowledged (another worker, or this one after a reload, gets it after ack_wait; on its
 //   last delivery it is recorded first, since the server will not deliver it again), and this worker
 //   fetches nothing more for the plugin until replace() (its file changed) reactivates it.
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -42,13 +41,6 @@ struct PluginConsumerOptions {
   std::chrono::milliseconds retryPause{500};    // after a fetch or bind error
 };
 
-struct PluginConsumerStats {
-  std::uint64_t acknowledged = 0;
-  std::uint64_t retried = 0;   // Naks with a delay
-  std::uint64_t recorded = 0;  // events given up on, in the failures stream
-  bool deactivated = false;
-};
-
 class PluginConsumer {
  public:
   PluginConsumer(ConnectionPtr connection, std::shared_ptr<FailureRecorder> failures,
@@ -64,8 +56,6 @@ class PluginConsumer {
   void replace(plugins::PluginPtr plugin, engine::FailurePolicy policy);
   // Asks the thread to stop after the event in flight; the destructor waits for it.
   void requestStop();
-  PluginConsumerStats stats() const;
-  const ConsumerSettings& settings() const { return settings_; }
 
  private:
   struct Replacement {
@@ -102,11 +92,10 @@ class PluginConsumer {
   std::size_t resumeCallback_ = 0;
   Heartbeat heartbeat_;
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<Replacement> replacement_;
   bool stop_ = false;
-  PluginConsumerStats stats_;
   std::thread thread_;
 };
 

@@ -54,7 +54,7 @@ class EndToEnd : public WorkerFixture {
     ASSERT_TRUE(waitUntil([&] { return daemonLog().find("Admin API") != std::string::npos; }, 60s))
         << slurp(home / "daemon.stderr") << daemonLog();
   }
-  std::string daemonLog() const { return slurpFile(dir.path() / "daemon/logs/shotgunEventDaemon"); }
+  std::string daemonLog() const { return slurp(dir.path() / "daemon/logs/shotgunEventDaemon"); }
 
   // Appends `n` events to the site; returns the newest id.
   std::int64_t appendEvents(int n) {

@@ -11,12 +11,12 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "../daemon/process.h"
+#include "../support/slurp.h"
 #include "../support/temp_dir.h"
 #include "../support/wait.h"
 #include "broker/publisher.h"
@@ -33,17 +33,10 @@ struct Call {
   long pid = 0;
 };
 
-inline std::string slurpFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Complete lines only: a line being written is not a call yet.
 inline std::vector<Call> readCalls(const fs::path& path) {
   std::vector<Call> calls;
-  const std::string text = slurpFile(path);
+  const std::string text = slurp(path);
   std::size_t start = 0;
   for (auto end = text.find('\n'); end != std::string::npos; start = end + 1, end = text.find('\n', start)) {
     Call call;
@@ -55,7 +48,7 @@ inline std::vector<Call> readCalls(const fs::path& path) {
 }
 
 inline std::size_t lineCount(const fs::path& path) {
-  const std::string text = slurpFile(path);
+  const std::string text = slurp(path);
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
@@ -112,7 +105,7 @@ class WorkerFixture : public ::testing::Test {
     return *workers[worker];
   }
   std::string workerLog(const std::string& worker) const {
-    return slurpFile(dir.path() / ("logs-" + worker) / "shotgunEventDaemon");
+    return slurp(dir.path() / ("logs-" + worker) / "shotgunEventDaemon");
   }
   // Waits until the worker's log says `what` (`times` times).
   bool logged(const std::string& worker, const std::string& what, std::size_t times = 1,
@@ -132,7 +125,7 @@ class WorkerFixture : public ::testing::Test {
   void stopWorker(const std::string& worker) {
     workers[worker]->signal(SIGTERM);
     EXPECT_EQ(workers[worker]->wait(std::chrono::seconds(20)).value_or(-1), 0)
-        << slurpFile(dir.path() / (worker + ".stderr"));
+        << slurp(dir.path() / (worker + ".stderr"));
   }
 
   fs::path out(const std::string& plugin) const { return dir.path() / "out" / (plugin + ".txt"); }

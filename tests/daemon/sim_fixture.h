@@ -11,20 +11,13 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "../support/slurp.h"
 #include "process.h"
 
 namespace sgeventd::testing {
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The ids in a file written one a line (the count_events plugin's output), in the order written.
 inline std::vector<std::int64_t> countedIds(const std::filesystem::path& p) {
