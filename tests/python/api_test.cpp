@@ -4,6 +4,7 @@
 
 #include "plugins/python/datetime_count.h"
 #include "python_support.h"
+#include "scoped_time_zone.h"
 
 namespace sgeventd::plugins::python {
 namespace {
@@ -405,6 +406,90 @@ def registerCallbacks(reg):
     const auto outcome = (*plugin)->invoke(0, event, {});
     EXPECT_TRUE(outcome.ok()) << i << ": " << outcome.message;
     EXPECT_EQ(host.count("same " + std::to_string(i)), 1u) << i;
+  }
+}
+
+// Events in a row that share their created_at share its datetime (it is immutable); a new second, and
+// every other date-time in the record, still gets its own value.
+TEST(PythonApi, EventsOfOneSecondShareTheirCreatedAtDatetime) {
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "memo", R"PY(
+import datetime
+seen = []
+
+def cb(sg, logger, event, args):
+    seen.append(event)
+    utc = event["created_at"].astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    logger.info("event %d at %s new_value %s shared %s", event["id"], utc,
+                event["meta"]["new_value"].astimezone(datetime.timezone.utc).strftime("%H:%M:%S"),
+                len(seen) > 1 and seen[-2]["created_at"] is event["created_at"])
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb)
+)PY"),
+                             host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  const std::vector<std::pair<std::string, std::string>> times = {{"2024-03-01T12:30:05Z", "01:02:03"},
+                                                                  {"2024-03-01T12:30:05Z", "04:05:06"},
+                                                                  {"2024-03-01T12:30:06Z", "04:05:06"}};
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    core::Event event = makeEvent(static_cast<std::int64_t>(i + 1));
+    event.json = R"({"type":"EventLogEntry","id":)" + std::to_string(i + 1) + R"(,"created_at":")" +
+                 times[i].first + R"(","meta":{"new_value":"2024-03-01T)" + times[i].second + R"(Z"}})";
+    const auto outcome = (*plugin)->invoke(0, event, {});
+    EXPECT_TRUE(outcome.ok()) << i << ": " << outcome.message;
+  }
+  EXPECT_EQ(host.count("event 1 at 2024-03-01T12:30:05Z new_value 01:02:03 shared False"), 1u);
+  EXPECT_EQ(host.count("event 2 at 2024-03-01T12:30:05Z new_value 04:05:06 shared True"), 1u);
+  EXPECT_EQ(host.count("event 3 at 2024-03-01T12:30:06Z new_value 04:05:06 shared False"), 1u);
+}
+
+// The local datetimes made in C++ (local_datetime.h) are the ones the bootstrap's astimezone() makes, in
+// zones with summer time, half-hour and half-hour-summer offsets, and before standard time (Paris's local
+// mean time is 561 seconds past UTC): the same wall time, offset, zone name and fold, on both sides of each
+// change.
+TEST(PythonApi, LocalDatetimesAreTheOnesAstimezoneMakes) {
+  ScopedTimeZone scoped("UTC");
+  TempDir dir;
+  auto loader = makeLoader();
+  Host host;
+  auto plugin = loader->load(writePlugin(dir, "zones", R"PY(
+import _sgeventd_bootstrap as bootstrap
+
+def cb(sg, logger, event, args):
+    made = event["created_at"]
+    expected = bootstrap._local_from_api3(event["meta"]["text"] + "Z")
+    for what in ("isoformat", "tzname", "utcoffset"):
+        assert getattr(made, what)() == getattr(expected, what)(), (what, made, expected)
+    assert made.fold == expected.fold and made.tzinfo == expected.tzinfo, (made, expected)
+    assert repr(made.tzinfo) == repr(expected.tzinfo), (made.tzinfo, expected.tzinfo)
+    logger.info("zone ok %d %s", event["id"], made.isoformat())
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb)
+)PY"),
+                             host.context());
+  ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+  const std::vector<std::string> zones = {"UTC", "Europe/Paris", "America/St_Johns", "Australia/Lord_Howe",
+                                          "Asia/Kolkata"};
+  const std::vector<std::string> texts = {
+      "2024-03-31T00:59:59Z", "2024-03-31T01:00:00Z", "2024-10-27T00:59:59Z", "2024-10-27T01:00:00Z",
+      "2024-03-10T05:29:59Z", "2024-11-03T03:30:00Z", "2024-04-06T14:59:59Z", "2024-10-05T15:30:00Z",
+      "1969-12-31T23:59:59Z", "1890-06-01T12:00:00Z", "2000-02-29T23:59:59Z", "9999-12-31T10:00:00Z",
+      "0001-01-01T12:00:00Z", "2038-01-19T03:14:08Z"};
+  std::int64_t id = 0;
+  for (const auto& zone : zones) {
+    scoped.set(zone);
+    for (const auto& text : texts) {
+      core::Event event = makeEvent(++id);
+      event.json = R"({"type":"EventLogEntry","id":)" + std::to_string(id) + R"(,"created_at":")" + text +
+                   R"(","meta":{"text":")" + text.substr(0, 19) + R"("}})";
+      const auto outcome = (*plugin)->invoke(0, event, {});
+      EXPECT_TRUE(outcome.ok()) << zone << " " << text << ": " << outcome.message;
+      EXPECT_EQ(host.count("zone ok " + std::to_string(id) + " "), 1u) << zone << " " << text;
+    }
   }
 }
 

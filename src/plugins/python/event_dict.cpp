@@ -26,6 +26,37 @@ bool hasLongDigitRun(std::string_view json) {
 struct Builder {
   const py::object& toLocal;
   const py::object& isDateTime;
+  EventDictMemo& memo;
+
+  // `text` is an api3 date-time by Python's check; made in C++ unless only Python can make it.
+  py::object local(std::string_view text) {
+    py::object made = memo.localTimes.make(text);
+    return made ? made : toLocal(py::str(text.data(), text.size()));
+  }
+
+  // The record's own created_at: the one date-time that events in a row share.
+  py::object createdAt(element value) {
+    std::string_view text;
+    if (value.get_string().get(text) != simdjson::SUCCESS || api3DateTimeShape(text) != DateTimeShape::Yes) {
+      return build(value, 1);
+    }
+    if (!memo.createdAt || memo.createdAtText != text) {
+      memo.createdAt = local(text);
+      memo.createdAtText.assign(text);
+    }
+    return memo.createdAt;
+  }
+
+  py::object key(std::string_view text) {
+    if (auto found = memo.keys.find(text); found != memo.keys.end()) {
+      return found->second;
+    }
+    py::str made(text.data(), text.size());
+    if (memo.keys.size() < EventDictMemo::kMaxKeys) {
+      memo.keys.emplace(std::string(text), made);
+    }
+    return made;
+  }
 
   // An empty object when the element cannot be given exactly as json.loads gives it.
   py::object build(element value, int depth) {
@@ -40,12 +71,13 @@ struct Builder {
         }
         py::dict out;
         for (auto field : object) {
-          py::object item = build(field.value, depth + 1);
+          py::object item = depth == 0 && field.key == "created_at" ? createdAt(field.value)
+                                                                    : build(field.value, depth + 1);
           if (!item) {
             return {};
           }
           // A repeated key keeps its first place and takes the last value, as in json.loads.
-          out[py::str(field.key.data(), field.key.size())] = std::move(item);
+          out[key(field.key)] = std::move(item);
         }
         return out;
       }
@@ -66,16 +98,17 @@ struct Builder {
       }
       case element_type::STRING: {
         const std::string_view text = value.get_string().value_unsafe();
-        py::str str(text.data(), text.size());
         switch (api3DateTimeShape(text)) {
           case DateTimeShape::Yes:
-            return toLocal(str);
-          case DateTimeShape::Maybe:
-            return isDateTime(str).cast<bool>() ? toLocal(str) : py::object(std::move(str));
+            return local(text);
+          case DateTimeShape::Maybe: {
+            py::str str(text.data(), text.size());
+            return isDateTime(str).cast<bool>() ? local(text) : py::object(std::move(str));
+          }
           case DateTimeShape::No:
             break;
         }
-        return str;
+        return py::str(text.data(), text.size());
       }
       case element_type::INT64:
         return py::int_(value.get_int64().value_unsafe());
@@ -95,7 +128,7 @@ struct Builder {
 }  // namespace
 
 std::optional<py::object> buildEventDict(std::string_view json, const py::object& toLocal,
-                                         const py::object& isDateTime) {
+                                         const py::object& isDateTime, EventDictMemo& memo) {
   // json.loads takes \u escapes (lone surrogates too) and NaN or Infinity, which simdjson reads otherwise
   // or refuses: such text goes the bootstrap's way.
   if (json.find("\\u") != std::string_view::npos || hasLongDigitRun(json)) {
@@ -106,7 +139,7 @@ std::optional<py::object> buildEventDict(std::string_view json, const py::object
   if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
     return std::nullopt;
   }
-  py::object built = Builder{toLocal, isDateTime}.build(root, 0);
+  py::object built = Builder{toLocal, isDateTime, memo}.build(root, 0);
   if (!built) {
     return std::nullopt;
   }

@@ -5,18 +5,55 @@
 // Only text it can decode exactly that way is taken: it returns nothing for text with \u escapes, numbers
 // beyond 64 bits or out of float range, invalid UTF-8, nesting past kMaxDepth, or anything simdjson
 // refuses, and the caller then asks the bootstrap.
+#include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "plugins/python/interpreter.h"
+#include "plugins/python/local_datetime.h"
 
 namespace sgeventd::plugins::python {
 
 inline constexpr int kMaxEventDictDepth = 32;
 
+// What consecutive event dicts share, kept between them: Python objects are immutable, so one object can
+// serve every dict that holds an equal value, and plugins cannot tell.
+// - the datetime of the last created_at: events read in a row mostly share their created_at second (a
+//   script's burst, a backlog), and making it, even in C++ (local_datetime.h), costs more than a compare;
+// - the str objects of keys (with their hashes computed once): an EventLogEntry has twenty-odd keys, from a
+//   small set. At most kMaxKeys are kept, so odd records cannot grow it without bound. (Sharing short
+//   text values too was measured and paid nothing.)
+struct EventDictMemo {
+  static constexpr std::size_t kMaxKeys = 512;
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  LocalDateTimes localTimes;
+  std::string createdAtText;
+  py::object createdAt;
+  std::unordered_map<std::string, py::object, TextHash, std::equal_to<>> keys;
+
+  void clear() {
+    localTimes.clear();
+    createdAt = py::object();
+    keys.clear();
+  }
+  void release() {  // after the interpreter is gone: forget the handles without touching the objects
+    localTimes.release();
+    createdAt.release();
+    for (auto& [_, key] : keys) {
+      key.release();
+    }
+    keys.clear();
+  }
+};
+
 // `toLocal(text)` makes a datetime of an api3 date-time string; `isDateTime(text)` is Python's own check,
 // asked only for strings this side cannot judge by their bytes. Needs the GIL.
 std::optional<py::object> buildEventDict(std::string_view json, const py::object& toLocal,
-                                         const py::object& isDateTime);
+                                         const py::object& isDateTime, EventDictMemo& memo);
 
 }  // namespace sgeventd::plugins::python

@@ -81,6 +81,7 @@ PythonPlugin::~PythonPlugin() {
     toLocal_.release();
     isDateTime_.release();
     lastEventDict_.release();
+    dictMemo_.release();
     return;
   }
   py::gil_scoped_acquire gil;
@@ -91,6 +92,7 @@ PythonPlugin::~PythonPlugin() {
   toLocal_ = py::object();
   isDateTime_ = py::object();
   lastEventDict_ = py::object();
+  dictMemo_.clear();
 }
 
 py::object PythonPlugin::eventDict(const core::Event& event) {
@@ -99,7 +101,7 @@ py::object PythonPlugin::eventDict(const core::Event& event) {
   }
   std::string built;
   const std::string& text = event.json.empty() ? (built = eventJson(event)) : event.json;
-  if (auto dict = buildEventDict(text, toLocal_, isDateTime_)) {
+  if (auto dict = buildEventDict(text, toLocal_, isDateTime_, dictMemo_)) {
     lastEventDict_ = std::move(*dict);
   } else {
     lastEventDict_ = makeEvent_(text, countApi3DateTimes(text));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "plugins/plugin.h"
+#include "plugins/python/event_dict.h"
 #include "plugins/python/interpreter.h"
 
 namespace sgeventd::plugins::python {
@@ -40,6 +41,7 @@ class PythonPlugin final : public Plugin {
   const core::Event* lastEvent_ = nullptr;
   std::int64_t lastEventId_ = 0;
   py::object lastEventDict_;
+  EventDictMemo dictMemo_;
 };
 
 // Compact api3 JSON of an event, for events that carry no `json` text (built field by field).
