@@ -60,9 +60,14 @@ long statusKiB(pid_t pid, const std::string& field) {
   return -1;
 }
 
-// The peak RSS (KiB) of an empty program linked against the daemon's shared libraries; -1 when unknown.
-long libraryFloorKiB() {
-  testing::Process floor({SGEVENTD_LIBRARY_FLOOR}, {}, "/dev/null");
+// The peak RSS (KiB) of an empty program linked against the daemon's shared libraries, with the embedded
+// interpreter started when `python`; -1 when unknown.
+long libraryFloorKiB(bool python) {
+  std::vector<std::string> argv{SGEVENTD_LIBRARY_FLOOR};
+  if (python) {
+    argv.emplace_back("python");
+  }
+  testing::Process floor(argv, {}, "/dev/null");
   const auto line = floor.readLine(30s);
   floor.wait(30s);
   return line ? std::stol(*line) : -1;
@@ -241,6 +246,38 @@ int main(int argc, char** argv) {
            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
 
+  // The trivial Python plugin's own ceiling on one thread: invoked directly on 10,000 events already
+  // read, twenty times over, with no fetch, window or checkpoint (each invocation builds the event dict).
+  auto pythonInvokedAlone = [&](int sitePort) -> double {
+    auto logs = std::make_shared<core::MemoryLogFactory>(core::LogLevel::Warning);
+    const plugins::HostContext context{logs, nullptr, false};
+    auto plugin =
+        (*pythonLoader)->load({(dir / "python").string(), "trivial", dir / "python/trivial.py"}, context);
+    auto client = makeClientFor(sitePort);
+    std::vector<core::Event> read;
+    while (plugin && read.size() < 10'000) {
+      const std::int64_t after = read.empty() ? 0 : read.back().id;
+      auto page = client->findEvents(
+          nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}), 500);
+      if (!page || page->empty()) {
+        break;
+      }
+      read.insert(read.end(), std::make_move_iterator(page->begin()), std::make_move_iterator(page->end()));
+    }
+    if (!plugin || read.empty()) {
+      std::cerr << "cannot invoke the Python plugin alone\n";
+      return 0;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    for (int round = 0; round < 20; ++round) {
+      for (const auto& event : read) {
+        (void)(*plugin)->invoke(0, event, {});
+      }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return static_cast<double>(read.size()) * 20 / seconds;
+  };
+
   struct Run {
     double rate = 0;
     double cpu = 0;
@@ -319,13 +356,15 @@ int main(int argc, char** argv) {
   if (baseRate == 0 || !native || !nativeOne || !python || !full) {
     return 1;
   }
+  const double pythonAlone = pythonInvokedAlone(port);
   const long rssAfterCatchUps = peakRssKiB();
   auto nativeDaemon = daemonCatchUp(dir, dir / "native", "noop", port, last, idleSeconds);
   auto pythonDaemon = daemonCatchUp(dir, dir / "python", "trivial", port, last, 0);
   if (!nativeDaemon || !pythonDaemon) {
     return 1;
   }
-  const long floorKiB = libraryFloorKiB();
+  const long floorKiB = libraryFloorKiB(false);
+  const long pythonFloorKiB = libraryFloorKiB(true);
 
   // The same site gzipping its replies at level 1, as a site does: the client alone and the native catch-up.
   std::unique_ptr<testing::Process> gzipSim;
@@ -389,8 +428,7 @@ int main(int argc, char** argv) {
             << pythonDaemon->peak / 1024 << " / " << pythonDaemon->anon / 1024 << " / "
             << pythonDaemon->file / 1024 << " MiB\n"
             << "  an empty program linked against the daemon's shared libraries: " << floorKiB / 1024
-            << " MiB peak RSS (native daemon peak / this floor: "
-            << static_cast<double>(nativeDaemon->peak) / static_cast<double>(floorKiB) << ")\n"
+            << " MiB peak RSS, with the interpreter started: " << pythonFloorKiB / 1024 << " MiB\n"
             << "the site gzipping at level 1: client alone " << static_cast<long>(gzipBaseRate)
             << " events/s\n";
   row("  native no-op plugin, state_sync=normal:", gzipNative->rate, gzipBaseRate);
@@ -399,6 +437,39 @@ int main(int argc, char** argv) {
             << " events/s\n";
   row("  trivial Python plugin, fetch_concurrency=1:", slowOne->rate, slowBaseRate);
   row("  trivial Python plugin, fetch_concurrency=4:", slowFour->rate, slowBaseRate);
+  // The targets against this run, each with the figure that explains a gap.
+  auto target = [](const std::string& what, bool met, const std::string& figure, const std::string& gap) {
+    std::cout << "  " << what << ": " << figure << (met ? ", met" : ", not met: " + gap) << "\n";
+  };
+  auto number = [](double v) { return std::to_string(static_cast<long>(v)); };
+  auto ratio = [](double v) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%.2f", v);
+    return std::string(text);
+  };
+  auto mib = [](long kib) { return std::to_string(kib / 1024) + " MiB"; };
+  constexpr double kMB = 1e6 / 1024;  // KiB in a megabyte
+  std::cout << "python plugin invoked alone on one thread (its ceiling): " << number(pythonAlone)
+            << " events/s, ratio to the client alone " << ratio(pythonAlone / baseRate) << "\n"
+            << "targets:\n";
+  target("client alone >= 500,000 events/s", baseRate >= 500'000, number(baseRate), "the site's pace here");
+  target("native >= 500,000 events/s", native->rate >= 500'000, number(native->rate),
+         "the client alone's " + number(baseRate) + " bounds it");
+  target("native >= 0.80 of the client alone", native->rate >= 0.8 * baseRate, ratio(native->rate / baseRate),
+         "the lane, the fetch and the sim share two cores");
+  target("Python >= 100,000 events/s", python->rate >= 100'000, number(python->rate), "");
+  target("Python >= 0.70 of the client alone", python->rate >= 0.7 * baseRate, ratio(python->rate / baseRate),
+         "one lane thread runs the interpreter, whose own ceiling is " + ratio(pythonAlone / baseRate) +
+             " of the client alone, and shares the two cores with the fetch and the sim");
+  target("latency-bound site, Python >= 15,000 events/s", slowFour->rate >= 15'000, number(slowFour->rate),
+         "");
+  target("native daemon peak RSS <= 12 MB", static_cast<double>(nativeDaemon->peak) <= 12 * kMB,
+         mib(nativeDaemon->peak), "the shared libraries alone peak at " + mib(floorKiB));
+  target("Python daemon peak RSS <= 24 MB", static_cast<double>(pythonDaemon->peak) <= 24 * kMB,
+         mib(pythonDaemon->peak),
+         "the shared libraries with the interpreter started peak at " + mib(pythonFloorKiB));
+  target("idle <= 0.1 % of a core", nativeDaemon->idleCpu <= 0.001 * idleSeconds,
+         ratio(100.0 * nativeDaemon->idleCpu / idleSeconds) + " %", "");
   fs::remove_all(dir);
   return 0;
 }

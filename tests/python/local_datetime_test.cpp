@@ -34,12 +34,14 @@ TEST(PythonApi, LocalDatetimesAreMadeInCxxOnlyForFieldsADatetimeTakes) {
       py::object value = times.make(text);
       ASSERT_TRUE(value) << text;
       EXPECT_EQ(py::str(value.attr("isoformat")()).cast<std::string>(), local) << text;
-      EXPECT_EQ(py::str(value.attr("tzname")()).cast<std::string>(), std::string(text).starts_with("0001") ? "LMT" : "IST");
+      EXPECT_EQ(py::str(value.attr("tzname")()).cast<std::string>(),
+                std::string(text).starts_with("0001") ? "LMT" : "IST");
     }
     for (const char* left : {"2024-13-01T12:30:05Z", "2023-02-29T12:30:05Z", "2024-03-01T24:00:00Z",
                              "2024-03-01T12:60:00Z", "2024-03-01T12:30:60Z", "0000-01-01T00:00:00Z",
                              "9999-12-31T18:30:00Z", "2024-03-01 12:30:05Z", "2024-03-01T12:30:05",
-                             "\xd9\xa2" "024-03-01T12:30:05Z"}) {
+                             "\xd9\xa2"
+                             "024-03-01T12:30:05Z"}) {
       EXPECT_FALSE(times.make(left)) << left;
       EXPECT_FALSE(PyErr_Occurred()) << left;
     }

@@ -32,7 +32,8 @@ std::optional<std::int64_t> utcSeconds(std::string_view text) {
   if (!y || !mo || !d || !h || !mi || !s || *y < 1 || *h > 23 || *mi > 59 || *s > 59) {
     return std::nullopt;
   }
-  const std::chrono::year_month_day date{std::chrono::year{*y}, std::chrono::month{static_cast<unsigned>(*mo)},
+  const std::chrono::year_month_day date{std::chrono::year{*y},
+                                         std::chrono::month{static_cast<unsigned>(*mo)},
                                          std::chrono::day{static_cast<unsigned>(*d)}};
   if (!date.ok()) {
     return std::nullopt;
@@ -50,13 +51,15 @@ const py::object* LocalDateTimes::zone(long offsetSeconds, const char* name) {
     }
   }
   // As CPython's local_timezone_from_timestamp: the name decoded from the locale, surrogates escaped.
-  py::object offset = py::reinterpret_steal<py::object>(PyDelta_FromDSU(0, static_cast<int>(offsetSeconds), 0));
+  py::object offset =
+      py::reinterpret_steal<py::object>(PyDelta_FromDSU(0, static_cast<int>(offsetSeconds), 0));
   py::object nameObject = py::reinterpret_steal<py::object>(PyUnicode_DecodeLocale(name, "surrogateescape"));
   if (!offset || !nameObject) {
     PyErr_Clear();
     return nullptr;
   }
-  py::object tzinfo = py::reinterpret_steal<py::object>(PyTimeZone_FromOffsetAndName(offset.ptr(), nameObject.ptr()));
+  py::object tzinfo =
+      py::reinterpret_steal<py::object>(PyTimeZone_FromOffsetAndName(offset.ptr(), nameObject.ptr()));
   if (!tzinfo) {
     PyErr_Clear();
     return nullptr;
@@ -91,7 +94,8 @@ py::object LocalDateTimes::make(std::string_view text) {
   }
   // The wall time at that offset, from the UTC fields (as fromutc adds the offset to the UTC time).
   const std::int64_t wall = *seconds + local.tm_gmtoff;
-  const auto days = std::chrono::sys_days{std::chrono::days{wall >= 0 ? wall / 86400 : (wall - 86399) / 86400}};
+  const auto days =
+      std::chrono::sys_days{std::chrono::days{wall >= 0 ? wall / 86400 : (wall - 86399) / 86400}};
   const std::int64_t ofDay = wall - days.time_since_epoch().count() * std::int64_t{86400};
   const std::chrono::year_month_day date{days};
   const int year = static_cast<int>(date.year());
@@ -99,9 +103,10 @@ py::object LocalDateTimes::make(std::string_view text) {
     return {};
   }
   PyObject* made = PyDateTimeAPI->DateTime_FromDateAndTime(
-      year, static_cast<int>(static_cast<unsigned>(date.month())), static_cast<int>(static_cast<unsigned>(date.day())),
-      static_cast<int>(ofDay / 3600), static_cast<int>(ofDay / 60 % 60), static_cast<int>(ofDay % 60), 0,
-      tzinfo->ptr(), PyDateTimeAPI->DateTimeType);
+      year, static_cast<int>(static_cast<unsigned>(date.month())),
+      static_cast<int>(static_cast<unsigned>(date.day())), static_cast<int>(ofDay / 3600),
+      static_cast<int>(ofDay / 60 % 60), static_cast<int>(ofDay % 60), 0, tzinfo->ptr(),
+      PyDateTimeAPI->DateTimeType);
   if (made == nullptr) {
     PyErr_Clear();
     return {};
