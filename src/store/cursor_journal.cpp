@@ -18,6 +18,7 @@ constexpr char kMagic[8] = {'S', 'G', 'E', 'V', 'C', 'J', '0', '1'};
 constexpr std::size_t kHeaderSize = 64;
 constexpr std::size_t kSlotSize = 64;  // two copies of four words: a slot never straddles a disk sector
 constexpr std::size_t kFileSize = kHeaderSize + CursorJournal::kSlots * kSlotSize;
+static_assert(kJournalWrittenOffset >= sizeof(kMagic) && kJournalWrittenOffset + 8 <= kHeaderSize);
 
 struct Copy {
   std::uint64_t key;
@@ -186,6 +187,7 @@ void CursorJournal::reset() {
     std::memset(static_cast<std::uint8_t*>(map_) + kHeaderSize, 0, kFileSize - kHeaderSize);
   }
   std::fill(nextCopy_.begin(), nextCopy_.end(), 0);
+  markWritten();
 }
 
 void CursorJournal::write(std::size_t slot, const JournalEntry& entry) {
@@ -203,6 +205,19 @@ void CursorJournal::write(std::size_t slot, const JournalEntry& entry) {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   std::atomic_ref<std::uint64_t>(words[3]).store(checksum(entry.key, stamp, cursor),
                                                  std::memory_order_release);
+  markWritten();
+}
+
+void CursorJournal::markWritten() {
+  // The fence puts the slot's stores before the look at the word: a syncer that clears the word after
+  // this look flushes them. Looking first keeps the header's cache line shared between lanes instead of
+  // written by each commit.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  std::atomic_ref<std::uint64_t> written(
+      *reinterpret_cast<std::uint64_t*>(static_cast<std::uint8_t*>(map_) + kJournalWrittenOffset));
+  if (written.load(std::memory_order_relaxed) == 0) {
+    written.store(1, std::memory_order_relaxed);
+  }
 }
 
 Expected<void> CursorJournal::sync() {

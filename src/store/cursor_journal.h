@@ -11,6 +11,11 @@
 // very row: a power cut that rolled SQLite back (or a later commit of the row) makes it stale, and a stale
 // slot is ignored, which re-runs events but never skips one. Each slot has two copies written in turn,
 // each with a checksum, so a write cut short leaves the previous copy intact.
+//
+// The 64-byte header holds the magic and, at kJournalWrittenOffset, a word the writer sets after every
+// change and the background syncer (wal_syncer.h) clears before each flush: an idle daemon's journal is
+// not flushed every interval, because an fdatasync of an unchanged file still makes ext4 flush the disk's
+// write cache.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +33,8 @@ struct JournalEntry {
   std::int64_t stamp = 0;   // updated_at of the SQLite row the cursor builds on
   std::int64_t cursor = 0;  // every id up to here is done, gaps as in that row
 };
+
+inline constexpr std::size_t kJournalWrittenOffset = 8;
 
 std::uint64_t journalKey(std::string_view collection, std::string_view plugin);
 std::string journalPathOf(const std::string& databasePath);
@@ -58,6 +65,7 @@ class CursorJournal {
 
  private:
   CursorJournal(core::UniqueFd fd, void* map, std::string path);
+  void markWritten();
   core::UniqueFd fd_;
   void* map_ = nullptr;
   std::string path_;

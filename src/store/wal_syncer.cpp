@@ -3,9 +3,11 @@
 #include "store/cursor_journal.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -46,6 +48,9 @@ WalSyncer::~WalSyncer() {
     thread_.join();
   }
   syncNow();
+  if (journalHeader_ != nullptr) {
+    ::munmap(journalHeader_, journalHeaderSize_);
+  }
 }
 
 void WalSyncer::run() {
@@ -89,13 +94,32 @@ bool WalSyncer::syncNow() {
 
 void WalSyncer::syncJournal() {
   // The daemon truncates and resizes the journal but never replaces it: the descriptor stays good.
+  bool first = false;
   if (!journalFd_.valid()) {
-    journalFd_.reset(::open(journalPath_.c_str(), O_RDONLY | O_CLOEXEC));
+    journalFd_.reset(::open(journalPath_.c_str(), O_RDWR | O_CLOEXEC));
     if (!journalFd_.valid()) {
       return;  // state_sync = full, or no daemon yet: nothing to flush
     }
+    journalHeaderSize_ = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    void* header =
+        ::mmap(nullptr, journalHeaderSize_, PROT_READ | PROT_WRITE, MAP_SHARED, journalFd_.get(), 0);
+    journalHeader_ = header == MAP_FAILED ? nullptr : header;  // unmapped: flush every interval, as before
+    first = true;
+  }
+  std::uint64_t* written = journalHeader_ == nullptr
+                               ? nullptr
+                               : reinterpret_cast<std::uint64_t*>(static_cast<std::uint8_t*>(journalHeader_) +
+                                                                  kJournalWrittenOffset);
+  // Cleared before the flush: a write after this is flushed next time.
+  const bool changed = written == nullptr ||
+                       std::atomic_ref<std::uint64_t>(*written).exchange(0, std::memory_order_seq_cst) != 0;
+  if (!changed && !first && !journalFailing_) {
+    return;
   }
   if (::fdatasync(journalFd_.get()) != 0) {
+    if (written != nullptr) {
+      std::atomic_ref<std::uint64_t>(*written).store(1, std::memory_order_relaxed);  // try again next time
+    }
     if (!journalFailing_ && log_) {
       log_->error("Cannot flush the cursor journal " + journalPath_ + " to disk: " + std::strerror(errno) +
                   ". Cursors since the last flush may roll back in a power cut; retrying every interval.");
@@ -103,6 +127,7 @@ void WalSyncer::syncJournal() {
     journalFailing_ = true;
     return;
   }
+  ++journalFlushes_;
   if (journalFailing_ && log_) {
     log_->info("The cursor journal " + journalPath_ + " is flushed to disk again.");
   }
@@ -149,6 +174,11 @@ bool WalSyncer::syncWal() {
 std::uint64_t WalSyncer::flushes() const {
   std::lock_guard lock(mutex_);
   return flushes_;
+}
+
+std::uint64_t WalSyncer::journalFlushes() const {
+  std::lock_guard lock(mutex_);
+  return journalFlushes_;
 }
 
 }  // namespace sgeventd::store

@@ -3,7 +3,8 @@
 // roll back any number of commits. The syncer bounds that window: every `interval` it flushes the WAL
 // file to disk if it changed since the last flush, from its own descriptor so it never takes SQLite's
 // locks or waits for a lane's commit. The cursor journal (cursor_journal.h), where most commits go under
-// this mode, is flushed on the same beat.
+// this mode, is flushed on the same beat when its writer marked it changed (and once at the start, for
+// what an earlier run left in the page cache).
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -25,9 +26,10 @@ class WalSyncer {
   WalSyncer& operator=(const WalSyncer&) = delete;
 
   // Flushes the WAL now if it changed since the last flush; true when it did. The cursor journal is
-  // flushed too (a clean one costs no write; its changes through the mapping cannot be told from outside).
+  // flushed too if it changed.
   bool syncNow();
   std::uint64_t flushes() const;
+  std::uint64_t journalFlushes() const;
 
  private:
   void run();
@@ -43,6 +45,9 @@ class WalSyncer {
   mutable std::mutex mutex_;  // guards everything below; syncNow() and the thread may race
   core::UniqueFd fd_;
   core::UniqueFd journalFd_;
+  void* journalHeader_ = nullptr;  // the journal's first page, for its written word
+  std::size_t journalHeaderSize_ = 0;
+  std::uint64_t journalFlushes_ = 0;
   bool journalFailing_ = false;
   std::int64_t lastSize_ = -1;
   std::int64_t lastModifiedNanos_ = -1;
