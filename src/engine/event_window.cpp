@@ -22,6 +22,18 @@ void EventWindow::unsubscribe(core::Waker& waker) {
   std::erase(wakers_, &waker);
 }
 
+std::deque<core::EventPtr>::const_iterator EventWindow::firstAbove(std::int64_t id) const {
+  return std::upper_bound(events_.begin(), events_.end(), id,
+                          [](std::int64_t value, const core::EventPtr& event) { return value < event->id; });
+}
+
+void EventWindow::insertInOrder(core::EventPtr event) {
+  const auto at = firstAbove(event->id - 1);
+  if (at == events_.end() || (*at)->id != event->id) {
+    events_.insert(at, std::move(event));
+  }
+}
+
 void EventWindow::reset(std::int64_t head) {
   std::lock_guard lock(mutex_);
   events_.clear();
@@ -36,14 +48,19 @@ void EventWindow::append(std::vector<core::EventPtr> events, std::int64_t scanne
     headCreatedAt_ = events.back()->createdAt;
   }
   for (auto& e : events) {
-    if (e->id > head_) {
-      events_.emplace(e->id, std::move(e));
+    if (e->id <= head_) {
+      continue;
+    }
+    if (events_.empty() || e->id > events_.back()->id) {
+      events_.push_back(std::move(e));  // replies are ascending: always, once checkReply passed them
+    } else {
+      insertInOrder(std::move(e));
     }
   }
   head_ = std::max(head_, scannedThrough);
   while (events_.size() > capacity_) {
-    floor_ = events_.begin()->first + 1;
-    events_.erase(events_.begin());
+    floor_ = events_.front()->id + 1;
+    events_.pop_front();
   }
   bumpLocked();
 }
@@ -53,7 +70,7 @@ void EventWindow::addLate(std::vector<core::EventPtr> events, std::chrono::stead
   for (auto& event : events) {
     const std::int64_t id = event->id;
     if (id >= floor_ && id <= head_) {
-      events_.emplace(id, event);  // readers below it meet it in order
+      insertInOrder(event);  // readers below it meet it in order
     }
     late_[id] = {std::move(event), now};
   }
@@ -79,7 +96,7 @@ void EventWindow::dropThrough(std::int64_t id) {
   if (id < floor_) {
     return;
   }
-  events_.erase(events_.begin(), events_.upper_bound(id));
+  events_.erase(events_.begin(), firstAbove(id));
   floor_ = std::min(id, head_) + 1;
 }
 
@@ -92,9 +109,9 @@ EventWindow::Slice EventWindow::after(std::int64_t after, std::size_t max) const
   if (!slice.covered) {
     return slice;
   }
-  for (auto it = events_.upper_bound(after); it != events_.end() && slice.events.size() < max; ++it) {
-    slice.events.push_back(it->second);
-  }
+  const auto first = firstAbove(after);
+  const auto count = std::min(max, static_cast<std::size_t>(events_.end() - first));
+  slice.events.assign(first, first + static_cast<std::ptrdiff_t>(count));
   return slice;
 }
 
@@ -124,7 +141,7 @@ std::int64_t EventWindow::floor() const {
 
 std::size_t EventWindow::countAbove(std::int64_t id) const {
   std::lock_guard lock(mutex_);
-  return static_cast<std::size_t>(std::distance(events_.upper_bound(id), events_.end()));
+  return static_cast<std::size_t>(events_.end() - firstAbove(id));
 }
 
 std::size_t EventWindow::size() const {

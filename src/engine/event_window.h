@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -64,11 +65,16 @@ class EventWindow {
 
  private:
   void bumpLocked();
+  std::deque<core::EventPtr>::const_iterator firstAbove(std::int64_t id) const;
+  void insertInOrder(core::EventPtr event);  // unless its id is there already
 
   std::size_t capacity_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
-  std::map<std::int64_t, core::EventPtr> events_;
+  // Ascending by id: the fetcher appends at the end and the lanes' progress drops from the front, so a
+  // deque does what a map did without a node allocated and freed per event; a late id is inserted in
+  // place (rare).
+  std::deque<core::EventPtr> events_;
   std::map<std::int64_t, std::pair<core::EventPtr, std::chrono::steady_clock::time_point>> late_;
   std::int64_t floor_ = 1;
   std::int64_t head_ = 0;
