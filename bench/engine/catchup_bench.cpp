@@ -230,14 +230,19 @@ int main(int argc, char** argv) {
     return std::make_unique<shotgrid::Client>(o);
   };
 
+  // One 500-event page of the log after `after`, as the fetcher reads it.
+  auto readPageAfter = [](shotgrid::Client& client, std::int64_t after) {
+    return client.findEvents(nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}),
+                             500);
+  };
+
   // The client alone reading every page after `from`, as the fetcher does with one read at a time.
   auto clientAlone = [&](int sitePort, std::int64_t from) -> double {
     auto client = makeClientFor(sitePort);
     const auto start = std::chrono::steady_clock::now();
     std::int64_t after = from;
     while (after < last) {
-      auto page = client->findEvents(
-          nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}), 500);
+      auto page = readPageAfter(*client, after);
       if (!page || page->empty()) {
         std::cerr << "the client alone could not read\n";
         return 0;
@@ -259,8 +264,7 @@ int main(int argc, char** argv) {
     std::vector<core::Event> read;
     while (plugin && read.size() < 10'000) {
       const std::int64_t after = read.empty() ? 0 : read.back().id;
-      auto page = client->findEvents(
-          nlohmann::json::array({nlohmann::json::array({"id", "greater_than", after})}), 500);
+      auto page = readPageAfter(*client, after);
       if (!page || page->empty()) {
         break;
       }

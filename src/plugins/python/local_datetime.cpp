@@ -6,40 +6,22 @@
 #include <ctime>
 #include <optional>
 
+#include "shotgrid/datetime.h"
+
 namespace sgeventd::plugins::python {
 namespace {
 
-std::optional<int> digits(std::string_view text, std::size_t at, std::size_t count) {
-  int value = 0;
-  for (std::size_t i = at; i < at + count; ++i) {
-    const char c = text[i];
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
-// Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ", when a datetime would take its fields.
+// Seconds since the epoch of an api3 date-time whose fields a datetime takes: the wire parser's, less the
+// year 0 and the leap second it allows and Python refuses.
 std::optional<std::int64_t> utcSeconds(std::string_view text) {
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-      text[16] != ':' || text[19] != 'Z') {
+  if (!shotgrid::isApi3DateTime(text) || text.starts_with("0000") || text.substr(17, 2) == "60") {
     return std::nullopt;
   }
-  const auto y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
-  const auto h = digits(text, 11, 2), mi = digits(text, 14, 2), s = digits(text, 17, 2);
-  if (!y || !mo || !d || !h || !mi || !s || *y < 1 || *h > 23 || *mi > 59 || *s > 59) {
+  const auto wire = shotgrid::parseWireDateTime(text);
+  if (!wire) {
     return std::nullopt;
   }
-  const std::chrono::year_month_day date{std::chrono::year{*y},
-                                         std::chrono::month{static_cast<unsigned>(*mo)},
-                                         std::chrono::day{static_cast<unsigned>(*d)}};
-  if (!date.ok()) {
-    return std::nullopt;
-  }
-  const auto days = std::chrono::sys_days{date}.time_since_epoch().count();
-  return static_cast<std::int64_t>(days) * 86400 + *h * 3600 + *mi * 60 + *s;
+  return std::chrono::duration_cast<std::chrono::seconds>(wire->time_since_epoch()).count();
 }
 
 }  // namespace
