@@ -10,19 +10,6 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// 19 digits in a row may be an integer past int64, which json.loads keeps exact and simdjson may not: such
-// text (a long number in a string too, which costs only the shortcut) goes the bootstrap's way.
-bool hasLongDigitRun(std::string_view json) {
-  int run = 0;
-  for (const char c : json) {
-    run = (c >= '0' && c <= '9') ? run + 1 : 0;
-    if (run >= 19) {
-      return true;
-    }
-  }
-  return false;
-}
-
 struct Builder {
   const py::object& toLocal;
   const py::object& isDateTime;
@@ -48,12 +35,18 @@ struct Builder {
   }
 
   py::object key(std::string_view text) {
+    auto& recent = memo.recentKeys[EventDictMemo::recentSlot(text)];
+    if (recent.key && recent.text == text) {
+      return py::reinterpret_borrow<py::object>(recent.key);
+    }
     if (auto found = memo.keys.find(text); found != memo.keys.end()) {
+      recent = {found->first, found->second.ptr()};
       return found->second;
     }
     py::str made(text.data(), text.size());
     if (memo.keys.size() < EventDictMemo::kMaxKeys) {
-      memo.keys.emplace(std::string(text), made);
+      auto [placed, _] = memo.keys.emplace(std::string(text), made);
+      recent = {placed->first, placed->second.ptr()};
     }
     return made;
   }
@@ -77,7 +70,10 @@ struct Builder {
             return {};
           }
           // A repeated key keeps its first place and takes the last value, as in json.loads.
-          out[key(field.key)] = std::move(item);
+          if (PyDict_SetItem(out.ptr(), key(field.key).ptr(), item.ptr()) != 0) {
+            PyErr_Clear();
+            return {};
+          }
         }
         return out;
       }
@@ -130,8 +126,9 @@ struct Builder {
 std::optional<py::object> buildEventDict(std::string_view json, const py::object& toLocal,
                                          const py::object& isDateTime, EventDictMemo& memo) {
   // json.loads takes \u escapes (lone surrogates too) and NaN or Infinity, which simdjson reads otherwise
-  // or refuses: such text goes the bootstrap's way.
-  if (json.find("\\u") != std::string_view::npos || hasLongDigitRun(json)) {
+  // or refuses: such text goes the bootstrap's way. Integers past 64 bits, which json.loads keeps exact,
+  // simdjson refuses too (a test holds it to that).
+  if (json.find("\\u") != std::string_view::npos) {
     return std::nullopt;
   }
   thread_local simdjson::dom::parser parser;
