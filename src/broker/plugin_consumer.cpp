@@ -171,6 +171,16 @@ void PluginConsumer::handle(natsMsg* message) {
   const std::uint64_t sequence = meta ? meta->Sequence.Stream : 0;
   const std::int64_t eventId = eventIdOfMessage(message, subjectToken(options_.site));
 
+  // The event id too must not be above the confirmed one: a stream deleted and made again numbers its
+  // messages from 1, and those are new events.
+  if (sequence != 0 && eventId > 0 && sequence <= confirmedSequence_ && eventId <= confirmedEventId_) {
+    log_->info(
+        fmt::format("Event {} (stream sequence {}) came again after the server confirmed its "
+                    "acknowledgement; it is acknowledged again, not run again.",
+                    eventId, sequence));
+    acknowledge(message, eventId);
+    return;
+  }
   auto event = decode(message);
   if (!event) {
     log_->error(fmt::format("Event {} (stream sequence {}) cannot be decoded: {}; it is recorded and skipped",
@@ -247,7 +257,15 @@ std::optional<std::pair<std::size_t, plugins::InvokeResult>> PluginConsumer::run
 void PluginConsumer::acknowledge(natsMsg* message, std::int64_t eventId) {
   jsErrCode code = static_cast<jsErrCode>(0);
   const natsStatus s = natsMsg_AckSync(message, nullptr, &code);
-  if (s != NATS_OK) {
+  if (s == NATS_OK) {
+    jsMsgMetaData* rawMeta = nullptr;
+    natsMsg_GetMetaData(&rawMeta, message);
+    MetaDataPtr meta(rawMeta);
+    if (meta && meta->Sequence.Stream > confirmedSequence_) {
+      confirmedSequence_ = meta->Sequence.Stream;
+      confirmedEventId_ = eventId;
+    }
+  } else {
     // The callbacks ran; without a confirmed ack the event comes again after ack_wait (at least once).
     log_->warning(natsError(fmt::format("Event {} ran but its acknowledgement was not confirmed; it will be "
                                         "delivered again",

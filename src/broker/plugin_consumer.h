@@ -2,7 +2,8 @@
 // One plugin as a durable pull consumer: its own thread fetches one event at a time, runs the plugin's
 // callbacks in registration order with matchEvents, and acknowledges the event only once they returned
 // (natsMsg_AckSync: the server confirmed it). The server keeps the plugin's order (one unacknowledged
-// event at a time) and hands a dead worker's event to another after ack_wait.
+// event at a time) and hands a dead worker's event to another after ack_wait. An event delivered again
+// after its acknowledgement was confirmed is acknowledged again, not run again.
 //
 // A failed callback, attempt n = the message's delivery count, against the plugin's FailurePolicy:
 // - a retryable result (retry_on) with deliveries left: Nak with the backoff as delay; the redelivery
@@ -90,6 +91,11 @@ class PluginConsumer {
   bool inOutage_ = false;
   std::uint64_t resumeSequence_ = 0;  // the stream sequence whose redelivery resumes at resumeCallback_
   std::size_t resumeCallback_ = 0;
+  // The last event whose acknowledgement the server confirmed, by stream sequence and event id. A
+  // clustered stream whose consumer leader dies can deliver such events again (the replica that takes
+  // over had not applied the last acknowledgements): they are acknowledged again, not run again.
+  std::uint64_t confirmedSequence_ = 0;
+  std::int64_t confirmedEventId_ = 0;
   Heartbeat heartbeat_;
 
   std::mutex mutex_;

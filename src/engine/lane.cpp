@@ -29,8 +29,8 @@ Lane::Lane(std::string name, LaneOptions options, LaneContext context)
       context_(std::move(context)),
       log_(context_.logs->get("engine")),
       shutdownSubscription_(context_.shutdown.subscribe(waker_)),
-      source_(context_.window, context_.makeReader, options_.batchSize, log_, context_.clock, name_,
-              context_.metrics),
+      source_(context_.window, context_.makeReader, options_.batchSize, options_.readAhead, log_,
+              context_.clock, name_, context_.metrics),
       dispatcher_(
           DispatchContext{context_.store, context_.clock, log_, context_.logs, context_.timing, &activity_}),
       checkpointer_(context_.store, context_.clock, options_.groupCommitEvery, log_, name_,

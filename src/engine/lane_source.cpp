@@ -33,11 +33,12 @@ void SiteMetrics::error(const shotgrid::ClientError& error) {
 }
 
 LaneSource::LaneSource(EventWindow& window, std::function<shotgrid::EventReaderPtr()> makeReader,
-                       int batchSize, core::LoggerPtr log, core::ClockPtr clock, std::string laneName,
-                       core::MetricsPtr metrics)
+                       int batchSize, bool readAhead, core::LoggerPtr log, core::ClockPtr clock,
+                       std::string laneName, core::MetricsPtr metrics)
     : window_(window),
       makeReader_(std::move(makeReader)),
       batchSize_(batchSize),
+      readAhead_(readAhead),
       log_(std::move(log)),
       clock_(std::move(clock)),
       laneName_(std::move(laneName)),
@@ -64,6 +65,9 @@ LaneSource::Batch LaneSource::next(std::int64_t position) {
   const auto max = static_cast<std::size_t>(batchSize_);
   auto slice = window_.after(position, max);
   if (slice.covered) {
+    if (ahead_) {
+      ahead_->drop();
+    }
     return {std::move(slice.events), false};
   }
   // Behind the window: read this lane's own range instead of holding the fetcher back.
@@ -71,14 +75,7 @@ LaneSource::Batch LaneSource::next(std::int64_t position) {
   query.after = position;
   query.before = slice.floor;
   query.limit = batchSize_;
-  site_.request("range");
-  auto result = reader().readEvents(query);
-  if (result) {
-    if (auto checked = checkReply(query, *result); !checked) {
-      result = tl::unexpected(shotgrid::ClientError{
-          shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
-    }
-  }
+  auto result = readRange(query);
   if (!result) {
     warn(fmt::format("events after {}", position), result.error());
     return {{}, true};
@@ -87,7 +84,56 @@ LaneSource::Batch LaneSource::next(std::int64_t position) {
     // Nothing committed between here and the window: continue from the window itself.
     return {window_.after(slice.floor - 1, max).events, false};
   }
+  if (static_cast<int>(result->size()) >= batchSize_) {
+    readNextAhead(query, result->back().id);
+  }
   return {shareEvents(std::move(*result)), false};
+}
+
+shotgrid::Result<std::vector<core::Event>> LaneSource::readRange(const shotgrid::EventQuery& query) {
+  auto check = [](const shotgrid::EventQuery& asked, shotgrid::Result<std::vector<core::Event>>& reply) {
+    if (reply) {
+      if (auto checked = checkReply(asked, *reply); !checked) {
+        reply = tl::unexpected(shotgrid::ClientError{
+            shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
+      }
+    }
+  };
+  if (ahead_) {
+    // A read ahead that failed, or found nothing below the floor it had, is read again with today's floor:
+    // the failure is counted, and logged if it happens again.
+    if (auto early = ahead_->take(query)) {
+      check(early->query, early->reply);
+      if (early->reply && !early->reply->empty()) {
+        return std::move(early->reply);
+      }
+      if (!early->reply) {
+        site_.error(early->reply.error());
+      }
+    }
+  }
+  site_.request("range");
+  auto result = reader().readEvents(query);
+  check(query, result);
+  return result;
+}
+
+void LaneSource::readNextAhead(const shotgrid::EventQuery& query, std::int64_t lastId) {
+  if (!readAhead_) {
+    return;
+  }
+  if (!ahead_) {
+    auto connection = makeReader_();
+    if (!connection) {
+      readAhead_ = false;
+      return;
+    }
+    ahead_ = std::make_unique<RangeReadAhead>(std::move(connection));
+  }
+  shotgrid::EventQuery next = query;
+  next.after = lastId;
+  site_.request("range");
+  ahead_->start(next);
 }
 
 std::vector<core::EventPtr> LaneSource::late(std::int64_t first, std::int64_t last) const {

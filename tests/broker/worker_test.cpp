@@ -134,6 +134,46 @@ TEST_F(BrokerWorker, AConsumerFiltersOnTheOneEventTypeItsPluginMatches) {
   EXPECT_EQ(info->Delivered.Consumer, static_cast<std::uint64_t>(kEvents / 3));
 }
 
+TEST_F(BrokerWorker, AnEventDeliveredAgainAfterItsConfirmedAcknowledgementDoesNotRunAgain) {
+  // A server that forgets acknowledgements it confirmed (a cluster's consumer leader dying before its
+  // replicas applied them) is played by making the consumer again from the stream's first message while
+  // the worker is stopped (SIGSTOP, so it cannot make the consumer itself meanwhile).
+  constexpr std::int64_t kEvents = 40;
+  ASSERT_NO_FATAL_FAILURE(publish(1, kEvents));
+  addPlugin("plugins", "once");
+  Process& worker = startWorker("w", "plugins");
+  ASSERT_TRUE(linesReach("once", kEvents, 20s)) << workerLog("w");
+  broker::ConsumerInfoPtr info;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        jsConsumerInfo* raw = nullptr;
+        js_GetConsumerInfo(&raw, connection->jetStream(), kStream, "sgeventd-once", nullptr, nullptr);
+        info.reset(raw);
+        return info && info->AckFloor.Stream == static_cast<std::uint64_t>(kEvents);
+      },
+      20s))
+      << "every acknowledgement confirmed";
+  worker.signal(SIGSTOP);
+  ASSERT_EQ(js_DeleteConsumer(connection->jetStream(), kStream, "sgeventd-once", nullptr, nullptr), NATS_OK);
+  jsConsumerConfig config = *info->Config;
+  config.DeliverPolicy = js_DeliverAll;
+  config.OptStartSeq = 0;
+  jsConsumerInfo* again = nullptr;
+  ASSERT_EQ(js_AddConsumer(&again, connection->jetStream(), kStream, &config, nullptr, nullptr), NATS_OK);
+  broker::ConsumerInfoPtr againInfo(again);
+  worker.signal(SIGCONT);
+  ASSERT_TRUE(logged("w", "came again after the server confirmed its acknowledgement",
+                     static_cast<std::size_t>(kEvents), 30s))
+      << workerLog("w");
+  // Later events run as usual.
+  ASSERT_NO_FATAL_FAILURE(publish(kEvents + 1, kEvents + 5));
+  ASSERT_TRUE(linesReach("once", kEvents + 5, 20s)) << workerLog("w");
+  stopWorker("w");
+  const auto calls = readCalls(out("once"));
+  ASSERT_EQ(calls.size(), static_cast<std::size_t>(kEvents + 5)) << "no event ran twice";
+  ASSERT_NO_FATAL_FAILURE(expectInOrder(calls, 1, kEvents + 5, {}));
+}
+
 TEST(BrokerWorkerCommand, ExactlyOneModeIsGiven) {
   std::string output;
   EXPECT_EQ(runCommand({SGEVENTD_BINARY, "worker"}, output), 2) << output;

@@ -99,6 +99,31 @@ TEST(CrashNote, AThreadHasARecordOnlyWhileInACallbackAndOnlyWhenArmed) {
   crash_note::arm(false);
 }
 
+TEST(CrashNote, EachRecordNamesItsOwnCallbackWhenCallbacksAlternate) {
+  // The record keeps its text between callbacks of the same plugin and callback, and rewrites it on any
+  // change, even one of the same length or at the same address.
+  sgeventd::plugins::PluginId id{"/srv/plugins", "crasher", "/srv/plugins/crasher.so"};
+  crash_note::arm(true);
+  auto noted = [&](std::string_view callback, std::int64_t eventId) {
+    const crash_note::InCallback marked(id, callback, eventId);
+    return std::string(crash_note::finishRecord(SIGSEGV));
+  };
+  auto expected = [&](std::string callback, std::int64_t eventId) {
+    return crash_note::format(
+        {id.collection, id.name, id.path.native(), std::move(callback), eventId, SIGSEGV});
+  };
+  EXPECT_EQ(noted("onEvent", 1), expected("onEvent", 1));
+  EXPECT_EQ(noted("onEvent", 123456789), expected("onEvent", 123456789));
+  EXPECT_EQ(noted("onEvent", 2), expected("onEvent", 2)) << "a shorter event id leaves nothing behind";
+  EXPECT_EQ(noted("onOther", 3), expected("onOther", 3));
+  EXPECT_EQ(noted("onEvent", 4), expected("onEvent", 4));
+  id.name = "crashe2";  // the same string object, the same length
+  EXPECT_EQ(noted("onEvent", 5), expected("onEvent", 5));
+  id.path = "/srv/plugins/new\\line\n.so";
+  EXPECT_EQ(noted("onEvent", 6), expected("onEvent", 6));
+  EXPECT_EQ(noted("onEvent", 7), expected("onEvent", 7));
+  crash_note::arm(false);
+}
 // ---- the handler, in a child process --------------------------------------------------------------
 
 [[gnu::noinline]] std::size_t overflow(std::size_t depth) {

@@ -1,5 +1,8 @@
 #include "plugins/python/event_dict.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include <simdjson.h>
 
 #include "plugins/python/datetime_count.h"
@@ -104,7 +107,7 @@ struct Builder {
           case DateTimeShape::No:
             break;
         }
-        return py::str(text.data(), text.size());
+        return memo.value(text);
       }
       case element_type::INT64:
         return py::int_(value.get_int64().value_unsafe());
@@ -121,7 +124,52 @@ struct Builder {
   }
 };
 
+std::uint64_t load(const char* bytes, std::size_t size) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, bytes, size);
+  return word;
+}
+
 }  // namespace
+
+std::size_t EventDictMemo::textHash(std::string_view text) {
+  const std::size_t size = text.size();
+  const char* bytes = text.data();
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  if (size >= 8) {
+    first = load(bytes, 8);
+    last = load(bytes + size - 8, 8);
+  } else if (size >= 4) {
+    first = load(bytes, 4);
+    last = load(bytes + size - 4, 4);
+  } else if (size > 0) {
+    first = load(bytes, size);
+  }
+  std::uint64_t h = (first ^ (size * 0x9e3779b97f4a7c15u)) * 0xff51afd7ed558ccdu;
+  h ^= (last + (h >> 29)) * 0xc4ceb9fe1a85ec53u;
+  return static_cast<std::size_t>(h ^ (h >> 32));
+}
+
+py::object EventDictMemo::value(std::string_view text) {
+  if (text.size() > kMaxRecentValueSize) {
+    return py::str(text.data(), text.size());
+  }
+  py::object& recent = recentValues[textHash(text) & (kRecentValues - 1)];
+  if (recent) {
+    PyObject* held = recent.ptr();
+    if (static_cast<std::size_t>(PyUnicode_GET_LENGTH(held)) == text.size() &&
+        std::memcmp(PyUnicode_DATA(held), text.data(), text.size()) == 0) {
+      return recent;
+    }
+  }
+  py::str made(text.data(), text.size());
+  // Only ASCII text has one byte per character, the bytes the compare above reads.
+  if (PyUnicode_IS_COMPACT_ASCII(made.ptr())) {
+    recent = made;
+  }
+  return made;
+}
 
 std::optional<py::object> buildEventDict(std::string_view json, const py::object& toLocal,
                                          const py::object& isDateTime, EventDictMemo& memo) {

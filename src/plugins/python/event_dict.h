@@ -24,10 +24,12 @@ inline constexpr int kMaxEventDictDepth = 32;
 // - the datetime of the last created_at: events read in a row mostly share their created_at second (a
 //   script's burst, a backlog), and making it, even in C++ (local_datetime.h), costs more than a compare;
 // - the str objects of keys (with their hashes computed once): an EventLogEntry has twenty-odd keys, from a
-//   small set. At most kMaxKeys are kept, so odd records cannot grow it without bound. (Sharing short
-//   text values too was measured and paid nothing.)
+//   small set. At most kMaxKeys are kept, so odd records cannot grow it without bound.
 //   In front of that map, a small table indexed by a cheap hash of the text holds the keys seen last: a
 //   compare finds a key there, where the map's lookup cost a tenth of a Python lane's time.
+// - the str objects of short ASCII values seen last (entity types, status codes, user and project names,
+//   a session's uuid), in a table of the same kind that holds kRecentValues at most: a compare costs less
+//   than making the str and freeing it with the dict.
 struct EventDictMemo {
   static constexpr std::size_t kMaxKeys = 512;
   struct TextHash {
@@ -44,18 +46,23 @@ struct EventDictMemo {
   };
   static constexpr std::size_t kRecentKeys = 128;  // a power of two
   std::array<RecentKey, kRecentKeys> recentKeys{};
-  static std::size_t recentSlot(std::string_view text) {
-    std::size_t h = 2166136261u;  // FNV-1a: keys are short
-    for (const char c : text) {
-      h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-    }
-    return h & (kRecentKeys - 1);
-  }
+  static std::size_t recentSlot(std::string_view text) { return textHash(text) & (kRecentKeys - 1); }
+
+  static constexpr std::size_t kRecentValues = 256;       // a power of two
+  static constexpr std::size_t kMaxRecentValueSize = 64;  // bytes; longer text is rarely repeated
+  std::array<py::object, kRecentValues> recentValues{};   // compact ASCII str objects, or empty
+  // The shared str equal to `text`, made (and kept, when short and ASCII) if not there.
+  py::object value(std::string_view text);
+
+  // Not a hash for a map: a slot index, from the length and the first and last bytes (no loop over the
+  // text, which is what made FNV-1a cost more than the compare it saved); a collision costs a miss.
+  static std::size_t textHash(std::string_view text);
 
   void clear() {
     localTimes.clear();
     createdAt = py::object();
     recentKeys.fill({});
+    recentValues.fill({});
     keys.clear();
   }
   void release() {  // after the interpreter is gone: forget the handles without touching the objects
@@ -63,6 +70,9 @@ struct EventDictMemo {
     createdAt.release();
     for (auto& [_, key] : keys) {
       key.release();
+    }
+    for (auto& value : recentValues) {
+      value.release();
     }
     recentKeys.fill({});
     keys.clear();

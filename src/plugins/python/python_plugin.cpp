@@ -129,7 +129,14 @@ InvokeResult PythonPlugin::invoke(std::size_t index, const core::Event& event, D
       keptThreadState = true;
     }
     try {
-      py::object result = runCallback_(entries_[index], eventDict(event), useSessionUuid_);
+      // A vector call: pybind's call operator would build an argument tuple per event.
+      const py::object& dict = eventDict(event);
+      PyObject* args[] = {entries_[index].ptr(), dict.ptr(), useSessionUuid_ ? Py_True : Py_False};
+      PyObject* called = PyObject_Vectorcall(runCallback_.ptr(), args, 3, nullptr);
+      if (called == nullptr) {
+        throw py::error_already_set();
+      }
+      const auto result = py::reinterpret_steal<py::object>(called);
       if (result.is_none()) {
         return {};
       }
