@@ -327,7 +327,7 @@ int main(int argc, char** argv) {
     // The daemon's defaults (queue_size 1000, max_event_batch_size 500; daemon_runtime.cpp).
     options.fetcher.lead = std::max<std::size_t>(1000, 2 * static_cast<std::size_t>(concurrency) * 500);
     options.fetcher.concurrency = concurrency;
-    options.lane.readAhead = concurrency > 1;
+    options.lane.rangeReads = static_cast<std::size_t>(concurrency);
     options.windowCapacity = options.fetcher.lead + static_cast<std::size_t>(concurrency + 3) * 500;
     auto makeReader = [&, sitePort] { return makeClientFor(sitePort); };
     engine::Engine engine(options, {**store, logs, core::systemClock(), shutdown, makeReader, source, {}});

@@ -54,7 +54,7 @@ engine::EngineOptions engineOptions(const config::DaemonConfig& c) {
       std::max({c.queueSize, c.maxEventBatchSize, 2 * c.fetchConcurrency * c.maxEventBatchSize}));
   o.fetcher.concurrency = c.fetchConcurrency;
   o.lane.batchSize = c.maxEventBatchSize;
-  o.lane.readAhead = c.fetchConcurrency > 1;
+  o.lane.rangeReads = static_cast<std::size_t>(c.fetchConcurrency);
   // New events, requests and stops wake a lane at once; the idle wake only looks for due reactivations.
   o.lane.idleWait = std::min(c.fetchInterval, std::chrono::milliseconds(1000));
   o.backlogTimeout = c.backlogTimeout;

@@ -29,7 +29,7 @@ Lane::Lane(std::string name, LaneOptions options, LaneContext context)
       context_(std::move(context)),
       log_(context_.logs->get("engine")),
       shutdownSubscription_(context_.shutdown.subscribe(waker_)),
-      source_(context_.window, context_.makeReader, options_.batchSize, options_.readAhead, log_,
+      source_(context_.window, context_.makeReader, options_.batchSize, options_.rangeReads, log_,
               context_.clock, name_, context_.metrics),
       dispatcher_(
           DispatchContext{context_.store, context_.clock, log_, context_.logs, context_.timing, &activity_}),

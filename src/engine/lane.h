@@ -36,9 +36,9 @@ struct LaneOptions {
   std::chrono::milliseconds idleWait{250};
   // Events that ran no callback are committed in groups: re-running them after a crash has no effect.
   std::chrono::milliseconds groupCommitEvery{200};
-  // Below the window, read the next batch on a second connection while this one runs (fetch_concurrency
-  // above 1).
-  bool readAhead = false;
+  // Below the window, id spans read at once, and the next round read while the lane runs this one
+  // (fetch_concurrency); 1 = one read at a time.
+  std::size_t rangeReads = 1;
 };
 
 struct LaneContext {

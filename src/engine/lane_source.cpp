@@ -33,12 +33,12 @@ void SiteMetrics::error(const shotgrid::ClientError& error) {
 }
 
 LaneSource::LaneSource(EventWindow& window, std::function<shotgrid::EventReaderPtr()> makeReader,
-                       int batchSize, bool readAhead, core::LoggerPtr log, core::ClockPtr clock,
+                       int batchSize, std::size_t rangeReads, core::LoggerPtr log, core::ClockPtr clock,
                        std::string laneName, core::MetricsPtr metrics)
     : window_(window),
       makeReader_(std::move(makeReader)),
       batchSize_(batchSize),
-      readAhead_(readAhead),
+      rangeReads_(rangeReads),
       log_(std::move(log)),
       clock_(std::move(clock)),
       laneName_(std::move(laneName)),
@@ -75,7 +75,17 @@ LaneSource::Batch LaneSource::next(std::int64_t position) {
   query.after = position;
   query.before = slice.floor;
   query.limit = batchSize_;
-  auto result = readRange(query);
+  if (rangeReads_ > 1 && (ahead_ || makeReadAhead())) {
+    return nextRound(query);
+  }
+  site_.request("range");
+  auto result = reader().readEvents(query);
+  if (result) {
+    if (auto checked = checkReply(query, *result); !checked) {
+      result = tl::unexpected(shotgrid::ClientError{
+          shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
+    }
+  }
   if (!result) {
     warn(fmt::format("events after {}", position), result.error());
     return {{}, true};
@@ -84,56 +94,62 @@ LaneSource::Batch LaneSource::next(std::int64_t position) {
     // Nothing committed between here and the window: continue from the window itself.
     return {window_.after(slice.floor - 1, max).events, false};
   }
-  if (static_cast<int>(result->size()) >= batchSize_) {
-    readNextAhead(query, result->back().id);
-  }
   return {shareEvents(std::move(*result)), false};
 }
 
-shotgrid::Result<std::vector<core::Event>> LaneSource::readRange(const shotgrid::EventQuery& query) {
-  auto check = [](const shotgrid::EventQuery& asked, shotgrid::Result<std::vector<core::Event>>& reply) {
-    if (reply) {
-      if (auto checked = checkReply(asked, *reply); !checked) {
-        reply = tl::unexpected(shotgrid::ClientError{
-            shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
-      }
+bool LaneSource::makeReadAhead() {
+  std::vector<shotgrid::EventReaderPtr> readers;
+  for (std::size_t i = 0; i < rangeReads_; ++i) {
+    auto reader = makeReader_();
+    if (!reader) {
+      rangeReads_ = 1;  // no connections to be had: one read at a time
+      return false;
     }
-  };
-  if (ahead_) {
-    // A read ahead that failed, or found nothing below the floor it had, is read again with today's floor:
-    // the failure is counted, and logged if it happens again.
-    if (auto early = ahead_->take(query)) {
-      check(early->query, early->reply);
-      if (early->reply && !early->reply->empty()) {
-        return std::move(early->reply);
-      }
-      if (!early->reply) {
-        site_.error(early->reply.error());
-      }
-    }
+    readers.push_back(std::move(reader));
   }
-  site_.request("range");
-  auto result = reader().readEvents(query);
-  check(query, result);
-  return result;
+  ahead_ = std::make_unique<RangeReadAhead>(std::move(readers));
+  return true;
 }
 
-void LaneSource::readNextAhead(const shotgrid::EventQuery& query, std::int64_t lastId) {
-  if (!readAhead_) {
-    return;
+void LaneSource::startRound(const shotgrid::EventQuery& range) {
+  for (std::size_t i = 0; i < RangeReadAhead::spans(range, ahead_->width()).size(); ++i) {
+    site_.request("range");
   }
-  if (!ahead_) {
-    auto connection = makeReader_();
-    if (!connection) {
-      readAhead_ = false;
-      return;
-    }
-    ahead_ = std::make_unique<RangeReadAhead>(std::move(connection));
+  ahead_->start(range);
+}
+
+LaneSource::Batch LaneSource::nextRound(const shotgrid::EventQuery& query) {
+  const std::string what = fmt::format("events after {}", query.after);
+  auto taken = ahead_->take(query);
+  if (taken && taken->reply && taken->reply->empty() && *taken->range.before < *query.before) {
+    taken.reset();  // nothing below the floor the round had: read up to today's
   }
-  shotgrid::EventQuery next = query;
-  next.after = lastId;
-  site_.request("range");
-  ahead_->start(next);
+  if (taken && !taken->reply) {
+    warn(what, *taken->failure);  // the round read ahead failed: read it again now
+    taken.reset();
+  }
+  if (!taken) {
+    startRound(query);
+    taken = ahead_->take(query);
+  }
+  if (taken->failure) {
+    warn(what, *taken->failure);
+  }
+  if (!taken->reply) {
+    return {{}, true};
+  }
+  auto& rows = *taken->reply;
+  if (rows.empty()) {
+    // Nothing committed between here and the window: continue from the window itself.
+    return {window_.after(*query.before - 1, static_cast<std::size_t>(batchSize_)).events, false};
+  }
+  if (taken->more) {
+    // The next round is read while the lane runs this one.
+    shotgrid::EventQuery following = query;
+    following.after = rows.back().id;
+    startRound(following);
+  }
+  return {shareEvents(std::move(rows)), false};
 }
 
 std::vector<core::EventPtr> LaneSource::late(std::int64_t first, std::int64_t last) const {

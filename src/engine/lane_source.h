@@ -1,6 +1,6 @@
 #pragma once
 // Where a lane's events come from: the shared window while it keeps up, its own range reads from the site
-// (on its own connection, with the next batch read ahead) once it fell below the window, and the late
+// (on connections of its own, a round of parallel reads ahead) once it fell below the window, and the late
 // events the fetcher handed over.
 #include <chrono>
 #include <functional>
@@ -33,10 +33,10 @@ std::vector<core::EventPtr> shareEvents(std::vector<core::Event>&& events);
 
 class LaneSource {
  public:
-  // `readAhead`: while the lane is below the window, read its next batch while it runs this one
-  // (range_read_ahead.h).
+  // `rangeReads`: below the window, read rounds of that many id spans at once, the next round while the
+  // lane runs this one (range_read_ahead.h); 1 (or 0) = one read at a time.
   LaneSource(EventWindow& window, std::function<shotgrid::EventReaderPtr()> makeReader, int batchSize,
-             bool readAhead, core::LoggerPtr log, core::ClockPtr clock, std::string laneName,
+             std::size_t rangeReads, core::LoggerPtr log, core::ClockPtr clock, std::string laneName,
              core::MetricsPtr metrics);
 
   struct Batch {
@@ -53,21 +53,23 @@ class LaneSource {
  private:
   shotgrid::EventReader& reader();
   void warn(const std::string& what, const shotgrid::ClientError& error);
-  // The reply to `query`: read ahead already when that read answers it, else read now.
-  shotgrid::Result<std::vector<core::Event>> readRange(const shotgrid::EventQuery& query);
-  void readNextAhead(const shotgrid::EventQuery& query, std::int64_t lastId);
+  bool makeReadAhead();
+  void startRound(const shotgrid::EventQuery& range);
+  // The events of `query` (up to the window's floor) from a round of parallel reads: the one read ahead
+  // when it answers the query, else one read now.
+  Batch nextRound(const shotgrid::EventQuery& query);
 
   EventWindow& window_;
   std::function<shotgrid::EventReaderPtr()> makeReader_;
   int batchSize_;
-  bool readAhead_;
+  std::size_t rangeReads_;
   core::LoggerPtr log_;
   core::ClockPtr clock_;
   std::string laneName_;
   core::MetricsPtr metrics_;
   SiteMetrics site_;
   shotgrid::EventReaderPtr reader_;
-  std::unique_ptr<RangeReadAhead> ahead_;  // made at the first read ahead
+  std::unique_ptr<RangeReadAhead> ahead_;  // made at the first read below the window
   std::chrono::steady_clock::time_point lastWarning_{};
 };
 

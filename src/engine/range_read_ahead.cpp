@@ -1,9 +1,23 @@
 #include "engine/range_read_ahead.h"
 
+#include <iterator>
+#include <stdexcept>
+
+#include "engine/reply_check.h"
+
 namespace sgeventd::engine {
 
-RangeReadAhead::RangeReadAhead(shotgrid::EventReaderPtr reader)
-    : reader_(std::move(reader)), thread_([this] { run(); }) {}
+RangeReadAhead::RangeReadAhead(std::vector<shotgrid::EventReaderPtr> readers) : width_(readers.size()) {
+  if (readers.empty()) {
+    throw std::invalid_argument("RangeReadAhead: at least one reader");
+  }
+  own_ = std::move(readers.front());
+  if (readers.size() > 1) {
+    others_ = std::make_unique<ParallelReads>(std::vector<shotgrid::EventReaderPtr>(
+        std::make_move_iterator(readers.begin() + 1), std::make_move_iterator(readers.end())));
+  }
+  thread_ = std::thread([this] { run(); });
+}
 
 RangeReadAhead::~RangeReadAhead() {
   {
@@ -15,35 +29,49 @@ RangeReadAhead::~RangeReadAhead() {
   thread_.join();
 }
 
-void RangeReadAhead::start(const shotgrid::EventQuery& query) {
+std::vector<shotgrid::EventQuery> RangeReadAhead::spans(const shotgrid::EventQuery& range,
+                                                        std::size_t width) {
+  std::vector<shotgrid::EventQuery> out;
+  const std::int64_t bound = range.before.value_or(INT64_MAX);
+  const std::int64_t span = range.limit;
+  for (std::size_t i = 0; i < width; ++i) {
+    shotgrid::EventQuery q;
+    q.after = range.after + static_cast<std::int64_t>(i) * span;
+    q.limit = range.limit;
+    if (q.after + 1 >= bound) {
+      break;
+    }
+    q.before = i + 1 < width ? std::min(bound, q.after + span + 1) : bound;
+    out.push_back(q);
+  }
+  return out;
+}
+
+void RangeReadAhead::start(const shotgrid::EventQuery& range) {
   {
     std::lock_guard lock(mutex_);
     ++generation_;
-    job_ = query;
+    job_ = range;
     reply_.reset();
   }
   wake_.notify_all();
 }
 
-std::optional<RangeReadAhead::Taken> RangeReadAhead::take(const shotgrid::EventQuery& query) {
+std::optional<RangeReadAhead::Taken> RangeReadAhead::take(const shotgrid::EventQuery& range) {
   std::unique_lock lock(mutex_);
-  const bool answers = job_ && job_->after == query.after && job_->limit == query.limit &&
-                       job_->only.empty() && query.only.empty() && job_->before && query.before &&
-                       *job_->before <= *query.before;
-  if (!answers) {
-    ++generation_;
-    job_.reset();
-    reply_.reset();
-    return std::nullopt;
+  const bool answers = job_ && job_->after == range.after && job_->limit == range.limit &&
+                       job_->only.empty() && range.only.empty() && job_->before && range.before &&
+                       *job_->before <= *range.before;
+  if (answers) {
+    done_.wait(lock, [&] { return reply_.has_value() || stopping_; });
   }
-  done_.wait(lock, [&] { return reply_.has_value() || stopping_; });
   std::optional<Taken> out;
-  if (reply_) {
-    out = Taken{std::move(*job_), std::move(*reply_)};
+  if (answers && reply_) {
+    out = std::move(reply_);
   }
-  reply_.reset();
-  job_.reset();
   ++generation_;
+  job_.reset();
+  reply_.reset();
   return out;
 }
 
@@ -59,6 +87,45 @@ bool RangeReadAhead::pending() const {
   return job_.has_value();
 }
 
+RangeReadAhead::Taken RangeReadAhead::readRound(const shotgrid::EventQuery& range) {
+  Taken out{range, std::vector<core::Event>{}, false};
+  const auto queries = spans(range, width_);
+  if (queries.empty()) {
+    return out;
+  }
+  std::vector<Reply> replies;
+  if (queries.size() == 1) {
+    replies.push_back(own_->readEvents(queries.front()));
+  } else {
+    replies = others_->read(*own_, queries);
+  }
+  std::vector<core::Event>& rows = *out.reply;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    auto& reply = replies[i];
+    if (reply) {
+      if (auto checked = checkReply(queries[i], *reply); !checked) {
+        reply = tl::unexpected(shotgrid::ClientError{
+            shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
+      }
+    }
+    if (!reply) {
+      // The spans read before the failure still hold every id up to theirs: they are kept.
+      out.failure = reply.error();
+      if (rows.empty()) {
+        out.reply = tl::unexpected(reply.error());
+      } else {
+        out.more = true;
+      }
+      return out;
+    }
+    rows.insert(rows.end(), std::make_move_iterator(reply->begin()), std::make_move_iterator(reply->end()));
+    if (i + 1 == replies.size()) {
+      out.more = static_cast<int>(reply->size()) >= queries[i].limit;
+    }
+  }
+  return out;
+}
+
 void RangeReadAhead::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -66,15 +133,15 @@ void RangeReadAhead::run() {
     if (stopping_) {
       return;
     }
-    const shotgrid::EventQuery query = *job_;
+    const shotgrid::EventQuery range = *job_;
     const std::uint64_t generation = generation_;
     reading_ = true;
     lock.unlock();
-    Reply reply = reader_->readEvents(query);
+    Taken round = readRound(range);
     lock.lock();
     reading_ = false;
     if (generation == generation_) {
-      reply_ = std::move(reply);
+      reply_ = std::move(round);
       done_.notify_all();
     }
   }

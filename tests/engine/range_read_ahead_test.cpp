@@ -1,5 +1,6 @@
-// A lane below the window reads its next batch ahead (range_read_ahead.h): the read-ahead alone, then a
-// LaneSource with it against one without it, on the same log with gaps.
+// A lane below the window reads its range in rounds of parallel reads, one round ahead
+// (range_read_ahead.h): the rounds alone, then a LaneSource with them against one read at a time, on the
+// same log with gaps.
 #include "engine/range_read_ahead.h"
 
 #include <gtest/gtest.h>
@@ -46,6 +47,21 @@ std::vector<std::int64_t> idsOf(const RangeReadAhead::Reply& reply) {
   return ids;
 }
 
+std::vector<shotgrid::EventReaderPtr> readers(const std::shared_ptr<FakeEventReader::Log>& log,
+                                              std::size_t width = 1) {
+  std::vector<shotgrid::EventReaderPtr> out;
+  for (std::size_t i = 0; i < width; ++i) {
+    out.push_back(std::make_unique<FakeEventReader>(log));
+  }
+  return out;
+}
+
+std::vector<shotgrid::EventReaderPtr> one(shotgrid::EventReaderPtr reader) {
+  std::vector<shotgrid::EventReaderPtr> out;
+  out.push_back(std::move(reader));
+  return out;
+}
+
 int reads(const std::shared_ptr<FakeEventReader::Log>& log) {
   std::lock_guard lock(log->mutex);
   return log->reads;
@@ -87,14 +103,15 @@ class GatedReader final : public shotgrid::EventReader {
 
 TEST(RangeReadAhead, TheReadStartedAnswersTheSameRangeOnce) {
   auto log = logWith(1, 100);
-  RangeReadAhead ahead(std::make_unique<FakeEventReader>(log));
+  RangeReadAhead ahead(readers(log));
   ahead.start(range(20, 90));
   EXPECT_TRUE(ahead.pending());
   auto taken = ahead.take(range(20, 90));
   ASSERT_TRUE(taken);
   ASSERT_TRUE(taken->reply);
   EXPECT_EQ(idsOf(taken->reply), (std::vector<std::int64_t>{21, 22, 23, 24, 25, 26, 27, 28, 29, 30}));
-  EXPECT_EQ(taken->query.after, 20);
+  EXPECT_EQ(taken->range.after, 20);
+  EXPECT_TRUE(taken->more) << "a full reply: more may follow";
   EXPECT_FALSE(ahead.pending());
   EXPECT_FALSE(ahead.take(range(20, 90))) << "taken once";
   EXPECT_EQ(reads(log), 1);
@@ -102,12 +119,13 @@ TEST(RangeReadAhead, TheReadStartedAnswersTheSameRangeOnce) {
 
 TEST(RangeReadAhead, AReadBelowAFloorThatRoseStillAnswersOneThatFellDoesNot) {
   auto log = logWith(1, 100);
-  RangeReadAhead ahead(std::make_unique<FakeEventReader>(log));
+  RangeReadAhead ahead(readers(log));
   ahead.start(range(20, 25));
   auto taken = ahead.take(range(20, 90));  // the window moved up since: 21-24 are still below it
   ASSERT_TRUE(taken);
   EXPECT_EQ(idsOf(taken->reply), (std::vector<std::int64_t>{21, 22, 23, 24}));
-  EXPECT_EQ(*taken->query.before, 25) << "the query read, for the reply's check";
+  EXPECT_EQ(*taken->range.before, 25) << "the range read";
+  EXPECT_FALSE(taken->more) << "everything below 25 was read";
 
   ahead.start(range(20, 90));
   EXPECT_FALSE(ahead.take(range(20, 50))) << "ids up to 89 could be in the window now";
@@ -116,7 +134,7 @@ TEST(RangeReadAhead, AReadBelowAFloorThatRoseStillAnswersOneThatFellDoesNot) {
 
 TEST(RangeReadAhead, AnotherPositionOrLimitIsNotAnswered) {
   auto log = logWith(1, 100);
-  RangeReadAhead ahead(std::make_unique<FakeEventReader>(log));
+  RangeReadAhead ahead(readers(log));
   ahead.start(range(20, 90));
   EXPECT_FALSE(ahead.take(range(19, 90))) << "the lane was rewound";
   ahead.start(range(20, 90, 10));
@@ -130,7 +148,7 @@ TEST(RangeReadAhead, AReadStartedAgainReplacesTheOneInFlight) {
   auto log = logWith(1, 100);
   auto gated = std::make_unique<GatedReader>(log);
   GatedReader& gate = *gated;
-  RangeReadAhead ahead(std::move(gated));
+  RangeReadAhead ahead(one(std::move(gated)));
   ahead.start(range(20, 90));
   gate.waitStarted();
   ahead.start(range(40, 90));  // while the first is in flight
@@ -145,18 +163,50 @@ TEST(RangeReadAhead, AReadStartedAgainReplacesTheOneInFlight) {
 TEST(RangeReadAhead, AFailureIsTheReply) {
   auto log = logWith(1, 100);
   log->down = true;
-  RangeReadAhead ahead(std::make_unique<FakeEventReader>(log));
+  RangeReadAhead ahead(readers(log));
   ahead.start(range(20, 90));
   auto taken = ahead.take(range(20, 90));
   ASSERT_TRUE(taken);
   EXPECT_FALSE(taken->reply);
+  ASSERT_TRUE(taken->failure);
+  EXPECT_EQ(taken->failure->kind, shotgrid::ErrorKind::Connection);
+}
+
+TEST(RangeReadAhead, ARoundReadsSpansOfBatchSizeIdsAtOnceAndTheLastToTheBound) {
+  const auto spans = RangeReadAhead::spans(range(100, 1000, 50), 4);
+  ASSERT_EQ(spans.size(), 4u);
+  EXPECT_EQ(spans[0].after, 100);
+  EXPECT_EQ(*spans[0].before, 151);  // ids 101-150: at most a reply's 50 rows
+  EXPECT_EQ(spans[1].after, 150);
+  EXPECT_EQ(*spans[2].before, 251);
+  EXPECT_EQ(spans[3].after, 250);
+  EXPECT_EQ(*spans[3].before, 1000) << "the last runs to the floor";
+  EXPECT_EQ(RangeReadAhead::spans(range(100, 170, 50), 4).size(), 2u) << "no span above the floor";
+  EXPECT_EQ(*RangeReadAhead::spans(range(100, 170, 50), 4)[1].before, 170);
+  EXPECT_TRUE(RangeReadAhead::spans(range(100, 101, 50), 4).empty());
+
+  auto log = logWith(1, 2000, 3);  // every third id missing
+  RangeReadAhead ahead(readers(log, 4));
+  ahead.start(range(100, 1000, 50));
+  auto taken = ahead.take(range(100, 1000, 50));
+  ASSERT_TRUE(taken && taken->reply);
+  // Three spans of 50 ids hold 33, 34 and 33 rows (the gaps stay gaps); the last is full at 50 rows.
+  std::vector<std::int64_t> expected;
+  for (std::int64_t id = 101; expected.size() < 33u + 34u + 33u + 50u; ++id) {
+    if (id % 3 != 0) {
+      expected.push_back(id);
+    }
+  }
+  EXPECT_EQ(idsOf(taken->reply), expected);
+  EXPECT_TRUE(taken->more);
+  EXPECT_EQ(reads(log), 4);
 }
 
 TEST(RangeReadAhead, DestroyedWithAReadInFlightWaitsForIt) {
   auto log = logWith(1, 100);
   auto gated = std::make_unique<GatedReader>(log);
   GatedReader& gate = *gated;
-  auto ahead = std::make_unique<RangeReadAhead>(std::move(gated));
+  auto ahead = std::make_unique<RangeReadAhead>(one(std::move(gated)));
   ahead->start(range(20, 90));
   gate.waitStarted();
   auto destroyed = std::async(std::launch::async, [&] { ahead.reset(); });
@@ -165,10 +215,10 @@ TEST(RangeReadAhead, DestroyedWithAReadInFlightWaitsForIt) {
   EXPECT_EQ(destroyed.wait_for(30s), std::future_status::ready);
 }
 
-// A lane far below the window, reading its own range to the window with and without the read-ahead: the
-// same ids in the same order, then the window's; every read ahead is used but the one at the window.
+// A lane far below the window, reading its own range to the window one read at a time and in rounds of
+// four parallel reads: the same ids in the same order, then the window's.
 TEST(LaneSourceReadAhead, DeliversTheSameIdsInOrderAsOneReadAtATime) {
-  auto collect = [](bool readAhead, int& siteReads, std::size_t& batches) {
+  auto collect = [](std::size_t rangeReads, int& siteReads) {
     auto log = logWith(1, 5000, 7);  // every 7th id missing: gaps the lane must see as gaps
     EventWindow window(10000);
     window.reset(4000);
@@ -181,17 +231,15 @@ TEST(LaneSourceReadAhead, DeliversTheSameIdsInOrderAsOneReadAtATime) {
     auto metrics = std::make_shared<core::MetricsRegistry>();
     LaneSource source(
         window, [log]() -> shotgrid::EventReaderPtr { return std::make_unique<FakeEventReader>(log); }, 500,
-        readAhead, logs->get("engine"), core::systemClock(), "a", metrics);
+        rangeReads, logs->get("engine"), core::systemClock(), "a", metrics);
     std::vector<std::int64_t> ids;
     std::int64_t position = 0;
-    batches = 0;
     for (;;) {
       auto batch = source.next(position);
       EXPECT_FALSE(batch.failed);
       if (batch.events.empty() || batch.failed) {
         break;
       }
-      ++batches;
       for (const auto& e : batch.events) {
         ids.push_back(e->id);
       }
@@ -201,19 +249,16 @@ TEST(LaneSourceReadAhead, DeliversTheSameIdsInOrderAsOneReadAtATime) {
     return ids;
   };
   int readsOneAtATime = 0;
-  int readsAhead = 0;
-  std::size_t batchesOneAtATime = 0;
-  std::size_t batchesAhead = 0;
-  const auto oneAtATime = collect(false, readsOneAtATime, batchesOneAtATime);
-  const auto ahead = collect(true, readsAhead, batchesAhead);
-  EXPECT_EQ(ahead, oneAtATime);
+  int readsInRounds = 0;
+  const auto oneAtATime = collect(1, readsOneAtATime);
+  const auto inRounds = collect(4, readsInRounds);
+  EXPECT_EQ(inRounds, oneAtATime);
   ASSERT_FALSE(oneAtATime.empty());
   EXPECT_EQ(oneAtATime.front(), 1);
   EXPECT_EQ(oneAtATime.back(), 4100);
   EXPECT_EQ(std::count(oneAtATime.begin(), oneAtATime.end(), 7), 0) << "a gap stays a gap";
-  EXPECT_EQ(batchesAhead, batchesOneAtATime);
-  // 3,429 ids below the window, 500 a read: 6 full reads and a short one each way; ahead, the read after
-  // the sixth full one is the short one, so no read is wasted.
+  // 3,429 ids below the window, 500 rows a read: 6 full reads and a short one, one at a time. In rounds:
+  // three spans of 500 ids and a full last span, then a second round whose last span ends at the floor.
   EXPECT_EQ(readsOneAtATime, 7);
-  EXPECT_EQ(readsAhead, readsOneAtATime);
+  EXPECT_EQ(readsInRounds, 8);
 }
