@@ -80,12 +80,7 @@ LaneSource::Batch LaneSource::next(std::int64_t position) {
   }
   site_.request("range");
   auto result = reader().readEvents(query);
-  if (result) {
-    if (auto checked = checkReply(query, *result); !checked) {
-      result = tl::unexpected(shotgrid::ClientError{
-          shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
-    }
-  }
+  rejectBroken(query, result);
   if (!result) {
     warn(fmt::format("events after {}", position), result.error());
     return {{}, true};
@@ -169,12 +164,7 @@ shotgrid::Result<std::vector<core::EventPtr>> LaneSource::readIds(const std::vec
     for (;;) {
       site_.request("backlog");
       auto found = reader().readEvents(query);
-      if (found) {
-        if (auto checked = checkReply(query, *found); !checked) {
-          found = tl::unexpected(shotgrid::ClientError{
-              shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
-        }
-      }
+      rejectBroken(query, found);
       if (!found) {
         warn("its backlog ids", found.error());
         return tl::unexpected(found.error());

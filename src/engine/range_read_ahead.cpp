@@ -102,12 +102,7 @@ RangeReadAhead::Taken RangeReadAhead::readRound(const shotgrid::EventQuery& rang
   std::vector<core::Event>& rows = *out.reply;
   for (std::size_t i = 0; i < replies.size(); ++i) {
     auto& reply = replies[i];
-    if (reply) {
-      if (auto checked = checkReply(queries[i], *reply); !checked) {
-        reply = tl::unexpected(shotgrid::ClientError{
-            shotgrid::ErrorKind::Malformed, "the reply breaks the query: " + checked.error().message});
-      }
-    }
+    rejectBroken(queries[i], reply);
     if (!reply) {
       // The spans read before the failure still hold every id up to theirs: they are kept.
       out.failure = reply.error();

@@ -39,4 +39,13 @@ Expected<void> checkReply(const shotgrid::EventQuery& query, const std::vector<c
   return {};
 }
 
+void rejectBroken(const shotgrid::EventQuery& query, shotgrid::Result<std::vector<core::Event>>& reply) {
+  if (reply) {
+    if (auto checked = checkReply(query, *reply); !checked) {
+      reply = tl::unexpected(shotgrid::ClientError{shotgrid::ErrorKind::Malformed,
+                                                   "the reply breaks the query: " + checked.error().message});
+    }
+  }
+}
+
 }  // namespace sgeventd::engine

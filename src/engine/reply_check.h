@@ -21,4 +21,7 @@ inline constexpr std::int64_t kMaxIdJump = 1'000'000'000;
 // first row of a head poll: over `after`). The error names the offending value.
 Expected<void> checkReply(const shotgrid::EventQuery& query, const std::vector<core::Event>& rows);
 
+// A reply that breaks its query (checkReply) becomes a Malformed error that says how.
+void rejectBroken(const shotgrid::EventQuery& query, shotgrid::Result<std::vector<core::Event>>& reply);
+
 }  // namespace sgeventd::engine
