@@ -148,17 +148,11 @@ bool Fetcher::pollHeadOnce() {
 }
 
 bool Fetcher::pollHeadParallel(std::int64_t head) {
-  // Every range but the last spans batchSize ids, so it can hold no more rows than one reply carries;
-  // the last is open-ended, so a long run of missing ids never stalls the catch-up.
-  const std::size_t width = parallel_->width();
-  const std::int64_t span = options_.batchSize;
-  std::vector<shotgrid::EventQuery> queries(width);
-  for (std::size_t i = 0; i < width; ++i) {
-    queries[i].after = head + static_cast<std::int64_t>(i) * span;
-    queries[i].limit = options_.batchSize;
-    if (i + 1 < width) {
-      queries[i].before = head + static_cast<std::int64_t>(i + 1) * span + 1;
-    }
+  shotgrid::EventQuery range;
+  range.after = head;
+  range.limit = options_.batchSize;
+  const auto queries = spanQueries(range, parallel_->width());
+  for (std::size_t i = 0; i < queries.size(); ++i) {
     site_.request("head");
   }
   auto replies = parallel_->read(*reader_, queries);

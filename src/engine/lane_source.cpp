@@ -107,7 +107,7 @@ bool LaneSource::makeReadAhead() {
 }
 
 void LaneSource::startRound(const shotgrid::EventQuery& range) {
-  for (std::size_t i = 0; i < RangeReadAhead::spans(range, ahead_->width()).size(); ++i) {
+  for (std::size_t i = 0; i < spanQueries(range, ahead_->width()).size(); ++i) {
     site_.request("range");
   }
   ahead_->start(range);

@@ -1,8 +1,29 @@
 #include "engine/parallel_reads.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace sgeventd::engine {
+
+std::vector<shotgrid::EventQuery> spanQueries(const shotgrid::EventQuery& range, std::size_t width) {
+  std::vector<shotgrid::EventQuery> out;
+  const std::int64_t span = range.limit;
+  for (std::size_t i = 0; i < width; ++i) {
+    shotgrid::EventQuery q;
+    q.after = range.after + static_cast<std::int64_t>(i) * span;
+    q.limit = range.limit;
+    if (range.before && q.after + 1 >= *range.before) {
+      break;
+    }
+    if (i + 1 < width) {
+      q.before = range.before ? std::min(*range.before, q.after + span + 1) : q.after + span + 1;
+    } else {
+      q.before = range.before;
+    }
+    out.push_back(q);
+  }
+  return out;
+}
 
 ParallelReads::ParallelReads(std::vector<shotgrid::EventReaderPtr> readers) {
   for (auto& reader : readers) {

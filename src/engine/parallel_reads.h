@@ -12,6 +12,12 @@
 
 namespace sgeventd::engine {
 
+// The queries one round of parallel reads of `range` sends, `width` at most: each but the last spans
+// `range.limit` ids, so it can hold no more rows than one reply carries; the last runs to `range.before`
+// (open-ended without one, so a long run of missing ids never stalls a catch-up). None when no id lies
+// between `range.after` and `range.before`.
+std::vector<shotgrid::EventQuery> spanQueries(const shotgrid::EventQuery& range, std::size_t width);
+
 class ParallelReads {
  public:
   using Reply = shotgrid::Result<std::vector<core::Event>>;

@@ -29,24 +29,6 @@ RangeReadAhead::~RangeReadAhead() {
   thread_.join();
 }
 
-std::vector<shotgrid::EventQuery> RangeReadAhead::spans(const shotgrid::EventQuery& range,
-                                                        std::size_t width) {
-  std::vector<shotgrid::EventQuery> out;
-  const std::int64_t bound = range.before.value_or(INT64_MAX);
-  const std::int64_t span = range.limit;
-  for (std::size_t i = 0; i < width; ++i) {
-    shotgrid::EventQuery q;
-    q.after = range.after + static_cast<std::int64_t>(i) * span;
-    q.limit = range.limit;
-    if (q.after + 1 >= bound) {
-      break;
-    }
-    q.before = i + 1 < width ? std::min(bound, q.after + span + 1) : bound;
-    out.push_back(q);
-  }
-  return out;
-}
-
 void RangeReadAhead::start(const shotgrid::EventQuery& range) {
   {
     std::lock_guard lock(mutex_);
@@ -89,7 +71,7 @@ bool RangeReadAhead::pending() const {
 
 RangeReadAhead::Taken RangeReadAhead::readRound(const shotgrid::EventQuery& range) {
   Taken out{range, std::vector<core::Event>{}, false};
-  const auto queries = spans(range, width_);
+  const auto queries = spanQueries(range, width_);
   if (queries.empty()) {
     return out;
   }

@@ -19,7 +19,7 @@ namespace sgeventd::engine {
 
 class RangeReadAhead {
  public:
-  using Reply = shotgrid::Result<std::vector<core::Event>>;
+  using Reply = ParallelReads::Reply;
 
   // `readers`: one connection per span of a round (at least one).
   explicit RangeReadAhead(std::vector<shotgrid::EventReaderPtr> readers);
@@ -27,11 +27,7 @@ class RangeReadAhead {
   RangeReadAhead(const RangeReadAhead&) = delete;
   RangeReadAhead& operator=(const RangeReadAhead&) = delete;
 
-  // The spans one round of `range` reads, `width` at most: each but the last spans `range.limit` ids (so
-  // it cannot hold more rows than one reply carries); the last runs to `range.before`. None when no id
-  // lies between `range.after` and `range.before`.
-  static std::vector<shotgrid::EventQuery> spans(const shotgrid::EventQuery& range, std::size_t width);
-  std::size_t width() const { return width_; }
+  std::size_t width() const { return width_; }  // spans a round reads (spanQueries)
 
   struct Taken {
     shotgrid::EventQuery range;  // the one read
@@ -63,8 +59,8 @@ class RangeReadAhead {
   std::condition_variable done_;  // a reply, or the end
   std::optional<shotgrid::EventQuery> job_;
   std::optional<Taken> reply_;
-  std::uint64_t generation_ =
-      0;  // moves on with each start, take and drop: an older round's reply is dropped
+  // Moves on with each start, take and drop: an older round's reply is dropped.
+  std::uint64_t generation_ = 0;
   bool reading_ = false;
   bool stopping_ = false;
   std::thread thread_;

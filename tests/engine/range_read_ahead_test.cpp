@@ -173,7 +173,7 @@ TEST(RangeReadAhead, AFailureIsTheReply) {
 }
 
 TEST(RangeReadAhead, ARoundReadsSpansOfBatchSizeIdsAtOnceAndTheLastToTheBound) {
-  const auto spans = RangeReadAhead::spans(range(100, 1000, 50), 4);
+  const auto spans = spanQueries(range(100, 1000, 50), 4);
   ASSERT_EQ(spans.size(), 4u);
   EXPECT_EQ(spans[0].after, 100);
   EXPECT_EQ(*spans[0].before, 151);  // ids 101-150: at most a reply's 50 rows
@@ -181,9 +181,9 @@ TEST(RangeReadAhead, ARoundReadsSpansOfBatchSizeIdsAtOnceAndTheLastToTheBound) {
   EXPECT_EQ(*spans[2].before, 251);
   EXPECT_EQ(spans[3].after, 250);
   EXPECT_EQ(*spans[3].before, 1000) << "the last runs to the floor";
-  EXPECT_EQ(RangeReadAhead::spans(range(100, 170, 50), 4).size(), 2u) << "no span above the floor";
-  EXPECT_EQ(*RangeReadAhead::spans(range(100, 170, 50), 4)[1].before, 170);
-  EXPECT_TRUE(RangeReadAhead::spans(range(100, 101, 50), 4).empty());
+  EXPECT_EQ(spanQueries(range(100, 170, 50), 4).size(), 2u) << "no span above the floor";
+  EXPECT_EQ(*spanQueries(range(100, 170, 50), 4)[1].before, 170);
+  EXPECT_TRUE(spanQueries(range(100, 101, 50), 4).empty());
 
   auto log = logWith(1, 2000, 3);  // every third id missing
   RangeReadAhead ahead(readers(log, 4));
