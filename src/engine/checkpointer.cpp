@@ -17,19 +17,29 @@ Checkpointer::Checkpointer(store::StateStore& store, core::ClockPtr clock,
       pause_(std::move(pause)) {}
 
 bool Checkpointer::commit(std::vector<std::unique_ptr<Member>>& members, bool force) {
-  const auto now = clock_->steadyNow();
-  if (!force && now - lastCommit_ < groupEvery_) {
+  const auto dirty = static_cast<std::size_t>(
+      std::count_if(members.begin(), members.end(), [](const auto& m) { return m->dirty; }));
+  if (dirty == 0) {
     return true;
   }
-  std::vector<store::Checkpoint> checkpoints;
-  for (auto& m : members) {
-    if (m->dirty) {
-      checkpoints.push_back(m->progress.checkpoint(m->id.collection, m->id.name));
+  // Only grouped commits read the clock (a forced one comes with each event that ran a callback): the
+  // interval counts from the last grouped commit, and a forced one in between only commits sooner.
+  std::optional<std::chrono::steady_clock::time_point> groupedAt;
+  if (!force) {
+    groupedAt = clock_->steadyNow();
+    if (*groupedAt - lastCommit_ < groupEvery_) {
+      return true;
     }
   }
-  if (checkpoints.empty()) {
-    return true;
+  // Filled in place: an event's commit then allocates nothing.
+  checkpoints_.resize(dirty);
+  std::size_t filled = 0;
+  for (auto& m : members) {
+    if (m->dirty) {
+      m->progress.fillCheckpoint(checkpoints_[filled++], m->id.collection, m->id.name);
+    }
   }
+  const auto& checkpoints = checkpoints_;
   bool warned = false;
   for (int attempt = 1;; ++attempt) {
     auto result = store_.commit(checkpoints);
@@ -51,7 +61,9 @@ bool Checkpointer::commit(std::vector<std::unique_ptr<Member>>& members, bool fo
   for (auto& m : members) {
     m->dirty = false;
   }
-  lastCommit_ = now;
+  if (groupedAt) {
+    lastCommit_ = *groupedAt;
+  }
   return true;
 }
 

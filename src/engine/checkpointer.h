@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,8 @@ class Checkpointer {
                core::LoggerPtr log, std::string laneName,
                std::function<bool(std::chrono::milliseconds)> pause);
 
-  // Commits every dirty member: now with `force`, else once groupEvery has passed since the last commit.
+  // Commits every dirty member: now with `force`, else once groupEvery has passed since the last grouped
+  // commit.
   // Returns false only when a stop came while the disk refused it (the members stay dirty).
   bool commit(std::vector<std::unique_ptr<Member>>& members, bool force);
   // An operator's rewind or skip: written at once, whatever the stored cursor was, and the member's
@@ -37,7 +39,8 @@ class Checkpointer {
   core::LoggerPtr log_;
   std::string laneName_;
   std::function<bool(std::chrono::milliseconds)> pause_;
-  std::chrono::steady_clock::time_point lastCommit_{};
+  std::chrono::steady_clock::time_point lastCommit_{};  // of the last grouped commit
+  std::vector<store::Checkpoint> checkpoints_;          // the last commit's, kept for their buffers
 };
 
 }  // namespace sgeventd::engine

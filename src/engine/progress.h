@@ -29,7 +29,17 @@ class Progress {
   void forget(std::int64_t first, std::int64_t last) { backlog_.removeRange(first, last); }
 
   store::Checkpoint checkpoint(const std::string& collection, const std::string& plugin) const {
-    return {collection, plugin, cursor_, backlog_.ranges()};
+    store::Checkpoint out;
+    fillCheckpoint(out, collection, plugin);
+    return out;
+  }
+  // The same into a checkpoint kept from before, whose strings keep their buffers.
+  void fillCheckpoint(store::Checkpoint& out, const std::string& collection,
+                      const std::string& plugin) const {
+    out.collection.assign(collection);
+    out.plugin.assign(plugin);
+    out.cursor = cursor_;
+    out.gaps = backlog_.ranges();
   }
 
  private:

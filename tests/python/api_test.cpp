@@ -346,6 +346,14 @@ TEST(PythonApi, TheEventDictBuiltInCxxIsTheOneJsonLoadsBuilds) {
       R"({"id":9,"deep":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["2024-03-01T12:30:05Z"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})",
       R"({"id":10,"w":"٢٠٢٤-٠٣-٠١T12:30:05Z","v":"2024-03-01Tx2:30:05Z","q":"say \"2024-03-01T12:30:05Z\""})",
       R"({"id":11,"esc":"tab\there\nnew \\ slash \/","created_at":"1969-12-31T23:59:59Z"})",
+      // \u escapes: pairs, NUL, in keys (one spelling a key seen before, one created_at), in a date-time,
+      // and lone surrogates, which json.loads keeps and UTF-8 cannot hold.
+      R"({"id":12,"pair":"\ud83c\udfac","nul":"a\u0000b","\u0074ype":"EventLogEntry","k\u00e9y":1})",
+      R"({"id":13,"created\u005fat":"2024-03-01T12:30:05\u005a","at":"\u0032024-03-01T12:30:05Z"})",
+      R"({"id":14,"high":"\ud800","type":"x"})",
+      R"({"id":15,"low":"a\udc00b","type":"x"})",
+      R"({"id":16,"\udfff":"lone low surrogate in a key"})",
+      R"({"id":17,"reversed":"\udc00\ud800"})",
   };
   std::string list = "[";
   for (const auto& text : texts) {

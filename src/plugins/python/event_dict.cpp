@@ -49,18 +49,19 @@ struct Builder {
   }
 
   py::object key(std::string_view text) {
-    auto& recent = memo.recentKeys[EventDictMemo::recentSlot(text)];
-    if (recent.key && recent.text == text) {
+    const EventDictMemo::Probe probe = EventDictMemo::probe(text);
+    auto& recent = memo.recentKeys[probe.slot() & (EventDictMemo::kRecentKeys - 1)];
+    if (recent.key && probe.same(recent.probe, recent.text, text.data())) {
       return py::reinterpret_borrow<py::object>(recent.key);
     }
     if (auto found = memo.keys.find(text); found != memo.keys.end()) {
-      recent = {found->first, found->second.ptr()};
+      recent = {probe, found->first.data(), found->second.ptr()};
       return found->second;
     }
     py::str made(text.data(), text.size());
     if (memo.keys.size() < EventDictMemo::kMaxKeys) {
       auto [placed, _] = memo.keys.emplace(std::string(text), made);
-      recent = {placed->first, placed->second.ptr()};
+      recent = {probe, placed->first.data(), placed->second.ptr()};
     }
     return made;
   }
@@ -202,20 +203,23 @@ std::uint64_t load(const char* bytes, std::size_t size) {
 
 }  // namespace
 
-std::size_t EventDictMemo::textHash(std::string_view text) {
-  const std::size_t size = text.size();
+EventDictMemo::Probe EventDictMemo::probe(std::string_view text) {
+  Probe probe;
+  probe.size = text.size();
   const char* bytes = text.data();
-  std::uint64_t first = 0;
-  std::uint64_t last = 0;
-  if (size >= 8) {
-    first = load(bytes, 8);
-    last = load(bytes + size - 8, 8);
-  } else if (size >= 4) {
-    first = load(bytes, 4);
-    last = load(bytes + size - 4, 4);
-  } else if (size > 0) {
-    first = load(bytes, size);
+  if (probe.size >= 8) {
+    probe.first = load(bytes, 8);
+    probe.last = load(bytes + probe.size - 8, 8);
+  } else if (probe.size >= 4) {
+    probe.first = load(bytes, 4);
+    probe.last = load(bytes + probe.size - 4, 4);
+  } else if (probe.size > 0) {
+    probe.first = load(bytes, probe.size);
   }
+  return probe;
+}
+
+std::size_t EventDictMemo::Probe::slot() const {
   std::uint64_t h = (first ^ (size * 0x9e3779b97f4a7c15u)) * 0xff51afd7ed558ccdu;
   h ^= (last + (h >> 29)) * 0xc4ceb9fe1a85ec53u;
   return static_cast<std::size_t>(h ^ (h >> 32));
@@ -225,30 +229,22 @@ py::object EventDictMemo::value(std::string_view text) {
   if (text.size() > kMaxRecentValueSize) {
     return py::str(text.data(), text.size());
   }
-  py::object& recent = recentValues[textHash(text) & (kRecentValues - 1)];
-  if (recent) {
-    PyObject* held = recent.ptr();
-    if (static_cast<std::size_t>(PyUnicode_GET_LENGTH(held)) == text.size() &&
-        std::memcmp(PyUnicode_DATA(held), text.data(), text.size()) == 0) {
-      return recent;
-    }
+  const Probe probe = EventDictMemo::probe(text);
+  RecentValue& recent = recentValues[probe.slot() & (kRecentValues - 1)];
+  if (recent.value &&
+      probe.same(recent.probe, static_cast<const char*>(PyUnicode_DATA(recent.value.ptr())), text.data())) {
+    return recent.value;
   }
   py::str made(text.data(), text.size());
-  // Only ASCII text has one byte per character, the bytes the compare above reads.
+  // Only ASCII text has one byte per character, the bytes the probe and the compare read.
   if (PyUnicode_IS_COMPACT_ASCII(made.ptr())) {
-    recent = made;
+    recent = {probe, made};
   }
   return made;
 }
 
 std::optional<py::object> buildEventDict(std::string_view json, const py::object& toLocal,
                                          const py::object& isDateTime, EventDictMemo& memo) {
-  // json.loads takes \u escapes (lone surrogates too) and NaN or Infinity, which simdjson reads otherwise
-  // or refuses: such text goes the bootstrap's way. Integers past 64 bits, which json.loads keeps exact,
-  // simdjson refuses too (a test holds it to that).
-  if (json.find("\\u") != std::string_view::npos) {
-    return std::nullopt;
-  }
   // On-Demand reads padded text: the record is copied behind a buffer of this thread's.
   thread_local std::string padded;
   padded.assign(json);
@@ -262,7 +258,13 @@ std::optional<py::object> buildEventDict(std::string_view json, const py::object
   if (document.get_object().get(fields)) {
     return std::nullopt;  // not an object: the bootstrap's way
   }
-  py::object built = Builder{toLocal, isDateTime, memo}.object(fields, 0);
+  py::object built;
+  try {
+    built = Builder{toLocal, isDateTime, memo}.object(fields, 0);
+  } catch (const py::error_already_set&) {
+    // A str Python refuses: a \u escape of a lone surrogate (json.loads keeps it, UTF-8 cannot hold it).
+    return std::nullopt;
+  }
   // Anything after the object makes the text invalid JSON; only at its end is there no location.
   if (!built || document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
     return std::nullopt;

@@ -2,10 +2,13 @@
 // The event dict a Python callback gets, built in C++ from the site's JSON text in one simdjson On-Demand
 // pass: what `json.loads(text, object_hook=...)` in the bootstrap builds (the same keys in the same order,
 // the same types and values, every api3 date-time string a tz-aware local datetime), at a fraction of its
-// cost. Only text it can decode exactly that way is taken: it returns nothing for text with \u escapes,
-// numbers beyond 64 bits or out of float range, invalid UTF-8, nesting past kMaxDepth, or anything simdjson
+// cost. Only text it can decode exactly that way is taken: it returns nothing for text with a \u escape
+// of a lone surrogate (json.loads keeps it in the str, which UTF-8 cannot hold), NaN or Infinity, numbers
+// beyond 64 bits or out of float range, invalid UTF-8, nesting past kMaxDepth, or anything simdjson
 // refuses, and the caller then asks the bootstrap.
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,27 +39,44 @@ struct EventDictMemo {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
+  // A text's length with its first and last eight bytes (overlapping when shorter): for text of up to
+  // 16 bytes, all of it, so two probes alike mean two texts alike with no memcmp; longer text compares
+  // only the bytes between. Its hash is a slot index, not a hash for a map (no loop over the text, which
+  // is what made FNV-1a cost more than the compare it saved); a collision costs a miss.
+  struct Probe {
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    std::size_t size = 0;
+    bool operator==(const Probe&) const = default;
+    std::size_t slot() const;
+    // `kept` and `text` are the bytes these probes were made of.
+    bool same(const Probe& other, const char* kept, const char* text) const {
+      return *this == other && (size <= 16 || std::memcmp(kept + 8, text + 8, size - 16) == 0);
+    }
+  };
+  static Probe probe(std::string_view text);
+
   LocalDateTimes localTimes;
   std::string createdAtText;
   py::object createdAt;
   std::unordered_map<std::string, py::object, TextHash, std::equal_to<>> keys;
   struct RecentKey {
-    std::string_view text;    // the map's own copy of the key
-    PyObject* key = nullptr;  // held by the map
+    Probe probe;
+    const char* text = nullptr;  // the map's own copy of the key
+    PyObject* key = nullptr;     // held by the map
   };
   static constexpr std::size_t kRecentKeys = 128;  // a power of two
   std::array<RecentKey, kRecentKeys> recentKeys{};
-  static std::size_t recentSlot(std::string_view text) { return textHash(text) & (kRecentKeys - 1); }
 
   static constexpr std::size_t kRecentValues = 256;       // a power of two
   static constexpr std::size_t kMaxRecentValueSize = 64;  // bytes; longer text is rarely repeated
-  std::array<py::object, kRecentValues> recentValues{};   // compact ASCII str objects, or empty
+  struct RecentValue {
+    Probe probe;
+    py::object value;  // a compact ASCII str (one byte per character), or empty
+  };
+  std::array<RecentValue, kRecentValues> recentValues{};
   // The shared str equal to `text`, made (and kept, when short and ASCII) if not there.
   py::object value(std::string_view text);
-
-  // Not a hash for a map: a slot index, from the length and the first and last bytes (no loop over the
-  // text, which is what made FNV-1a cost more than the compare it saved); a collision costs a miss.
-  static std::size_t textHash(std::string_view text);
 
   void clear() {
     localTimes.clear();
@@ -71,8 +91,8 @@ struct EventDictMemo {
     for (auto& [_, key] : keys) {
       key.release();
     }
-    for (auto& value : recentValues) {
-      value.release();
+    for (auto& recent : recentValues) {
+      recent.value.release();
     }
     recentKeys.fill({});
     keys.clear();
