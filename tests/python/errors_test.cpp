@@ -93,6 +93,49 @@ def registerCallbacks(reg):
   EXPECT_NE(records[0].message.find("'secret_local': 4242"), std::string::npos) << records[0].message;
 }
 
+// The daemon calls a callback itself, or through the bootstrap's run_callback when it sets the session
+// uuid first: either way the traceback starts at the plugin's own frame and its locals are logged.
+TEST(PythonErrors, TheTracebackStartsAtThePluginFrameWhicheverWayTheCallbackIsCalled) {
+  for (const bool useSessionUuid : {false, true}) {
+    SCOPED_TRACE(useSessionUuid ? "through run_callback" : "called directly");
+    TempDir dir;
+    auto loader = makeLoader();
+    Host host;
+    host.useSessionUuid = useSessionUuid;
+    auto plugin = loader->load(writePlugin(dir, "raising", R"PY(
+def cb(sg, logger, event, args):
+    frame_local = "kept"
+    raise RuntimeError("event %d" % event["id"])
+
+def three(sg, logger, event):
+    pass
+
+def registerCallbacks(reg):
+    reg.registerCallback("sgeventd", "sim-key", cb)
+    reg.registerCallback("sgeventd", "sim-key", three)
+)PY"),
+                               host.context());
+    ASSERT_TRUE(plugin.has_value()) << errorOf(plugin);
+    auto event = makeEvent(7);
+    const auto raised = (*plugin)->invoke(0, event, {});
+    EXPECT_EQ(raised.status, InvokeStatus::Error);
+    const std::string header = "Traceback (most recent call last):\n  File \"";
+    ASSERT_EQ(raised.message.rfind(header, 0), 0u) << raised.message;
+    EXPECT_NE(raised.message.find("raising.py\", line 4, in cb"), std::string::npos) << raised.message;
+    EXPECT_EQ(raised.message.find("bootstrap"), std::string::npos) << raised.message;
+    EXPECT_NE(raised.message.find("RuntimeError: event 7"), std::string::npos) << raised.message;
+    auto records = host.records("Local variables at outer most frame in plugin:");
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_NE(records[0].message.find("'frame_local': 'kept'"), std::string::npos) << records[0].message;
+    // No plugin frame: the exception's line alone, and no locals.
+    const auto wrong = (*plugin)->invoke(1, event, {});
+    EXPECT_EQ(wrong.status, InvokeStatus::Error);
+    EXPECT_EQ(wrong.message.rfind("TypeError: three() takes 3 positional arguments but 4 were given", 0), 0u)
+        << wrong.message;
+    EXPECT_EQ(host.count("Local variables at outer most frame in plugin:\n\n{}"), 1u);
+  }
+}
+
 TEST(PythonErrors, NoPluginFrameWrongSignatureAndInterruptsAreFailuresNotCrashes) {
   TempDir dir;
   auto loader = makeLoader();

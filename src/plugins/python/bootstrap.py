@@ -546,10 +546,9 @@ def is_transient(error):
 
 
 def run_callback(entry, event, use_session_uuid):
-    """Runs one callback; returns None, or (transient, traceback text) after logging the failure.
+    """Runs one callback; returns None, or what callback_failed returns.
 
-    A plain failure is logged at CRITICAL with the outer plugin frame's locals, as the original does; a
-    transient one at WARNING, since the daemon retries it (and an email per attempt would flood).
+    The daemon calls a callback itself when there is no session uuid to set: this is the way with one.
     """
     try:
         if use_session_uuid and entry.sg is not None:
@@ -557,27 +556,37 @@ def run_callback(entry, event, use_session_uuid):
         entry.function(entry.sg, entry.logger, event, entry.args)
         return None
     except BaseException as error:  # KeyboardInterrupt and SystemExit too: a plugin's failure, not the daemon's
-        text = traceback.format_exc()
+        # From the outermost plugin frame on (the one after this function's), as when the daemon calls the
+        # callback itself.
+        return callback_failed(entry, error.with_traceback(error.__traceback__.tb_next))
+
+
+def callback_failed(entry, error):
+    """Logs a callback's exception and returns (transient, traceback text).
+
+    A plain failure is logged at CRITICAL with the outer plugin frame's locals, as the original does; a
+    transient one at WARNING, since the daemon retries it (and an email per attempt would flood). The
+    exception's traceback starts at the outermost plugin frame; it has none when the call itself failed
+    (a callback that takes other arguments), and the text is then the exception's line alone.
+    """
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    try:
+        transient = is_transient(error)
+    except BaseException:  # an exception class whose attributes raise: not one we know
+        transient = False
+    if transient:
         try:
-            transient = is_transient(error)
-        except BaseException:  # an exception class whose attributes raise: not one we know
-            transient = False
-        if transient:
-            try:
-                entry.logger.warning(
-                    "A transient error occurred processing an event; the daemon retries these as its retry "
-                    "policy allows.\n\n%s", text)
-            except BaseException:
-                pass
-            return (True, text)
-        tb = sys.exc_info()[2]
-        # The outermost plugin frame is the one after this function's; none when the call itself failed.
-        frame_locals = tb.tb_next.tb_frame.f_locals if tb is not None and tb.tb_next is not None else {}
-        del tb
-        try:
-            entry.logger.critical(
-                "An error occured processing an event.\n\n%s\n\nLocal variables at outer most frame in "
-                "plugin:\n\n%s", text, _format_locals(frame_locals))
+            entry.logger.warning(
+                "A transient error occurred processing an event; the daemon retries these as its retry "
+                "policy allows.\n\n%s", text)
         except BaseException:
             pass
-        return (False, text)
+        return (True, text)
+    frame_locals = error.__traceback__.tb_frame.f_locals if error.__traceback__ is not None else {}
+    try:
+        entry.logger.critical(
+            "An error occured processing an event.\n\n%s\n\nLocal variables at outer most frame in "
+            "plugin:\n\n%s", text, _format_locals(frame_locals))
+    except BaseException:
+        pass
+    return (False, text)

@@ -56,6 +56,8 @@ PythonPlugin::PythonPlugin(PluginId id, py::object state, bool useSessionUuid)
     : id_(std::move(id)), useSessionUuid_(useSessionUuid), state_(std::move(state)) {
   for (py::handle entry : state_.attr("callbacks")) {
     entries_.push_back(py::reinterpret_borrow<py::object>(entry));
+    calls_.push_back(
+        DirectCall{entry.attr("function"), entry.attr("sg"), entry.attr("logger"), entry.attr("args")});
     callbacks_.push_back(CallbackInfo{entry.attr("name").cast<std::string>(),
                                       entry.attr("match").cast<core::MatchSpec>(),
                                       entry.attr("stop_on_error").cast<bool>()});
@@ -64,6 +66,7 @@ PythonPlugin::PythonPlugin(PluginId id, py::object state, bool useSessionUuid)
     emails_ = toEmails(emails);
   }
   runCallback_ = bootstrap().attr("run_callback");
+  callbackFailed_ = bootstrap().attr("callback_failed");
   makeEvent_ = bootstrap().attr("make_event");
   toLocal_ = bootstrap().attr("_local_from_api3");
   isDateTime_ = bootstrap().attr("_is_api3_datetime");
@@ -75,8 +78,12 @@ PythonPlugin::~PythonPlugin() {
     for (auto& entry : entries_) {
       entry.release();
     }
+    for (auto& call : calls_) {
+      call.release();
+    }
     state_.release();
     runCallback_.release();
+    callbackFailed_.release();
     makeEvent_.release();
     toLocal_.release();
     isDateTime_.release();
@@ -86,8 +93,10 @@ PythonPlugin::~PythonPlugin() {
   }
   py::gil_scoped_acquire gil;
   entries_.clear();
+  calls_.clear();
   state_ = py::object();
   runCallback_ = py::object();
+  callbackFailed_ = py::object();
   makeEvent_ = py::object();
   toLocal_ = py::object();
   isDateTime_ = py::object();
@@ -111,6 +120,47 @@ py::object PythonPlugin::eventDict(const core::Event& event) {
   return lastEventDict_;
 }
 
+py::object PythonPlugin::viaBootstrap(std::size_t index, const py::object& dict) {
+  // A vector call: pybind's call operator would build an argument tuple per event.
+  PyObject* args[] = {entries_[index].ptr(), dict.ptr(), useSessionUuid_ ? Py_True : Py_False};
+  PyObject* called = PyObject_Vectorcall(runCallback_.ptr(), args, 3, nullptr);
+  if (called == nullptr) {
+    throw py::error_already_set();
+  }
+  return py::reinterpret_steal<py::object>(called);
+}
+
+py::object PythonPlugin::direct(std::size_t index, const py::object& dict) {
+  const DirectCall& call = calls_[index];
+  PyObject* args[] = {call.sg.ptr(), call.logger.ptr(), dict.ptr(), call.args.ptr()};
+  if (PyObject* called = PyObject_Vectorcall(call.function.ptr(), args, 4, nullptr)) {
+    Py_DECREF(called);
+    return py::none();
+  }
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  const auto heldType = py::reinterpret_steal<py::object>(type);
+  const auto error = py::reinterpret_steal<py::object>(value);
+  if (!error) {  // a call that returned NULL with no exception set: a broken extension
+    Py_XDECREF(traceback);
+    return py::make_tuple(false, "the callback failed without raising an exception");
+  }
+  // Called from here, the traceback starts at the callback's own frame; none when the call itself failed.
+  if (traceback != nullptr) {
+    PyException_SetTraceback(error.ptr(), traceback);
+    Py_DECREF(traceback);
+  }
+  PyObject* failedArgs[] = {entries_[index].ptr(), error.ptr()};
+  PyObject* failed = PyObject_Vectorcall(callbackFailed_.ptr(), failedArgs, 2, nullptr);
+  if (failed == nullptr) {
+    throw py::error_already_set();
+  }
+  return py::reinterpret_steal<py::object>(failed);
+}
+
 InvokeResult PythonPlugin::invoke(std::size_t index, const core::Event& event, Deadline) {
   if (index >= entries_.size()) {
     return InvokeResult::error("no callback #" + std::to_string(index) + " in plugin " + id_.name);
@@ -129,21 +179,15 @@ InvokeResult PythonPlugin::invoke(std::size_t index, const core::Event& event, D
       keptThreadState = true;
     }
     try {
-      // A vector call: pybind's call operator would build an argument tuple per event.
       const py::object& dict = eventDict(event);
-      PyObject* args[] = {entries_[index].ptr(), dict.ptr(), useSessionUuid_ ? Py_True : Py_False};
-      PyObject* called = PyObject_Vectorcall(runCallback_.ptr(), args, 3, nullptr);
-      if (called == nullptr) {
-        throw py::error_already_set();
-      }
-      const auto result = py::reinterpret_steal<py::object>(called);
-      if (result.is_none()) {
+      py::object failed = useSessionUuid_ ? viaBootstrap(index, dict) : direct(index, dict);
+      if (failed.is_none()) {
         return {};
       }
       // (transient, traceback), already logged by the bootstrap with the level that fits.
-      const bool transient = result[py::int_(0)].cast<bool>();
+      const bool transient = failed[py::int_(0)].cast<bool>();
       return InvokeResult::failure(transient ? InvokeStatus::Retry : InvokeStatus::Error,
-                                   result[py::int_(1)].cast<std::string>());
+                                   failed[py::int_(1)].cast<std::string>());
     } catch (const py::error_already_set& error) {
       // Only the bootstrap's own machinery gets here (e.g. an event that is not JSON).
       failure = error.what();

@@ -1,6 +1,7 @@
 #pragma once
 // One loaded version of a *.py plugin: its module, its callbacks (with their connections) and the
-// Python half's run_callback. Every Python object here is created and destroyed with the GIL held.
+// Python half's run_callback and callback_failed. Every Python object here is created and destroyed with the
+// GIL held.
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -26,6 +27,22 @@ class PythonPlugin final : public Plugin {
  private:
   // The event dict for `event`: one per event, shared by this plugin's callbacks. Needs the GIL.
   py::object eventDict(const core::Event& event);
+  // Callback `index` on `dict`: None, or the bootstrap's (transient, traceback) once it logged the
+  // failure. Through its run_callback, which sets the session uuid first; or called from here, which
+  // saves run_callback's frame on each event. Need the GIL.
+  py::object viaBootstrap(std::size_t index, const py::object& dict);
+  py::object direct(std::size_t index, const py::object& dict);
+
+  // What a callback is called with, from its entry (fixed at registration).
+  struct DirectCall {
+    py::object function, sg, logger, args;
+    void release() {
+      function.release();
+      sg.release();
+      logger.release();
+      args.release();
+    }
+  };
 
   PluginId id_;
   bool useSessionUuid_;
@@ -33,7 +50,9 @@ class PythonPlugin final : public Plugin {
   std::optional<EmailSetting> emails_;
   py::object state_;
   std::vector<py::object> entries_;
+  std::vector<DirectCall> calls_;  // one per entry
   py::object runCallback_;
+  py::object callbackFailed_;
   py::object makeEvent_;
   py::object toLocal_;     // the bootstrap's _local_from_api3, for the dict built here
   py::object isDateTime_;  // its _is_api3_datetime
