@@ -545,13 +545,12 @@ def is_transient(error):
     return _is_httplib2_unreachable(error)
 
 
-def run_callback(entry, event, use_session_uuid):
-    """Runs one callback; returns None, or what callback_failed returns.
-
-    The daemon calls a callback itself when there is no session uuid to set: this is the way with one.
+def run_callback(entry, event):
+    """Runs one callback after setting its connection's session uuid (use_session_uuid); returns None, or
+    what callback_failed returns. Without use_session_uuid the daemon calls the callback itself.
     """
     try:
-        if use_session_uuid and entry.sg is not None:
+        if entry.sg is not None:
             entry.sg.set_session_uuid(event.get("session_uuid"))
         entry.function(entry.sg, entry.logger, event, entry.args)
         return None

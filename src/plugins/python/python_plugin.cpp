@@ -122,8 +122,8 @@ py::object PythonPlugin::eventDict(const core::Event& event) {
 
 py::object PythonPlugin::viaBootstrap(std::size_t index, const py::object& dict) {
   // A vector call: pybind's call operator would build an argument tuple per event.
-  PyObject* args[] = {entries_[index].ptr(), dict.ptr(), useSessionUuid_ ? Py_True : Py_False};
-  PyObject* called = PyObject_Vectorcall(runCallback_.ptr(), args, 3, nullptr);
+  PyObject* args[] = {entries_[index].ptr(), dict.ptr()};
+  PyObject* called = PyObject_Vectorcall(runCallback_.ptr(), args, 2, nullptr);
   if (called == nullptr) {
     throw py::error_already_set();
   }
